@@ -1,0 +1,1 @@
+"""FaceNudge's Telegram adapter: settings, storage, dispatcher and handlers."""
