@@ -1,0 +1,133 @@
+"""The composition root: builds the whole bot from settings, connecting nothing at import.
+
+Handlers are added here in one documented order. Within group 0 the first match wins:
+edited messages are ignored, commands in groups get a pointer to a private chat, then the
+features, and the free-text catch-all (FAQ) comes last.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import BotCommand, ChatMember, Update
+from telegram.ext import (
+    Application,
+    ChatMemberHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot import texts
+from bot.dispatcher import Clock
+from bot.faq import FaqIndex
+from bot.handlers.common import PRIVATE, reply
+from bot.handlers.conversation import Conversation, ignore, private_only
+from bot.handlers.insight import Insight
+from bot.handlers.nudges import Nudges
+from bot.handlers.onboarding import Onboarding
+from bot.handlers.plan import Plan
+from bot.pacing import PriorityRateLimiter
+from bot.services import Services
+from bot.settings import Settings
+from bot.types import App, Context
+
+_log = logging.getLogger(__name__)
+
+
+def system_clock() -> datetime:
+    """The real time, tz-aware."""
+    return datetime.now(UTC)
+
+
+def build_application(
+    settings: Settings,
+    token: str,
+    *,
+    clock: Clock = system_clock,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+) -> App:
+    """Everything wired together; the database opens in post_init, closes in post_shutdown."""
+    services = Services(settings, clock, FaqIndex.load())
+    builder = (
+        Application.builder()
+        .token(token)
+        .base_url(f"{settings.telegram_api_url}/bot")
+        .base_file_url(f"{settings.telegram_api_url}/file/bot")
+        .rate_limiter(PriorityRateLimiter(settings.nudges_per_second))
+        .post_init(_on_start(services))
+        .post_stop(_on_stop(services))
+        .post_shutdown(_on_shutdown(services))
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if updates_request is not None:
+        builder = builder.get_updates_request(updates_request)
+    app: App = builder.build()  # type: ignore[assignment]
+
+    onboarding = Onboarding(services)
+    nudges = Nudges(services)
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED, ignore))
+    app.add_handler(MessageHandler(filters.COMMAND & ~PRIVATE, private_only))
+    app.add_handler(ChatMemberHandler(_member_changed(services), ChatMemberHandler.MY_CHAT_MEMBER))
+    for feature in (onboarding, Plan(services), nudges, Insight(services)):
+        app.add_handlers(feature.handlers())
+    app.add_handlers(Conversation(services, nudges, onboarding).handlers())
+    app.add_error_handler(_on_error)
+    app.bot_data["services"] = services
+    return app
+
+
+def services_of(app: App) -> Services:
+    """The services an application was built with (for the sandbox, health and tests)."""
+    services = app.bot_data["services"]
+    assert isinstance(services, Services)
+    return services
+
+
+def _on_start(services: Services) -> Callable[[App], Coroutine[Any, Any, None]]:
+    async def post_init(app: App) -> None:
+        await services.open()
+        await app.bot.set_my_commands([BotCommand(name, desc) for name, desc in texts.COMMANDS])
+        await services.dispatcher.start(app)
+        _log.info("bot started", extra={"database": str(services.settings.database_path)})
+
+    return post_init
+
+
+def _on_stop(services: Services) -> Callable[[App], Coroutine[Any, Any, None]]:
+    async def post_stop(_: App) -> None:
+        services.dispatcher.stop()
+
+    return post_stop
+
+
+def _on_shutdown(services: Services) -> Callable[[App], Coroutine[Any, Any, None]]:
+    async def post_shutdown(_: App) -> None:
+        await services.close()
+        _log.info("bot stopped")
+
+    return post_shutdown
+
+
+def _member_changed(services: Services) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+    async def member_changed(update: Update, _: Context) -> None:
+        """A user who blocks the bot gets no more nudges until they /start again."""
+        change = update.my_chat_member
+        if change is None or change.chat.type != "private":
+            return
+        if change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT):
+            await services.repo.deactivate(change.from_user.id)
+
+    return member_changed
+
+
+async def _on_error(update: object, context: Context) -> None:
+    """Log every unexpected error with its traceback and tell the user, without details."""
+    _log.error("unhandled error", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_message is not None:
+        await reply(update, texts.error_reply())

@@ -1,0 +1,90 @@
+"""Compact, ASCII button data (Telegram allows 64 bytes) and its strict parser.
+
+Every button names what it acts on; the handler then checks it against the pressing user's
+own rows, so forged, stale or foreign data changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Final
+
+from schedules.nudges import Outcome
+from schedules.routines import Routine
+
+NUDGE_PREFIX: Final = "n"
+TODAY_PREFIX: Final = "t"
+FAQ_PREFIX: Final = "f"
+FORGET_PREFIX: Final = "x"
+SUMMARY_PREFIX: Final = "w"
+
+_ACTIONS: Final = {"d": Outcome.DONE, "z": Outcome.SNOOZED, "k": Outcome.SKIPPED}
+_ACTION_CODES: Final = {v: k for k, v in _ACTIONS.items()}
+_ROUTINES: Final = {"y": Routine.YOGA, "m": Routine.MOISTURIZE, "s": Routine.SUPPLEMENTS}
+_ROUTINE_CODES: Final = {v: k for k, v in _ROUTINES.items()}
+
+_NUDGE = re.compile(r"n:(\d{1,18}):([dzk])")
+_TODAY = re.compile(r"t:([yms]):(\d{8}):(\d{4})")
+_FAQ = re.compile(r"f:([a-z0-9_]{1,20})")
+_FORGET = re.compile(r"x:(yes|no)")
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeAction:
+    """Done / Snooze / Skip pressed on a nudge."""
+
+    nudge_id: int
+    outcome: Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class DoneEarly:
+    """Mark one of today's nudges done from /today, sent or not yet."""
+
+    routine: Routine
+    day: date
+    at: time
+
+
+def nudge_data(nudge_id: int, outcome: Outcome) -> str:
+    """Button data for a nudge button."""
+    return f"n:{nudge_id}:{_ACTION_CODES[outcome]}"
+
+
+def today_data(routine: Routine, day: date, at: time) -> str:
+    """Button data for marking a nudge of today done early."""
+    return f"t:{_ROUTINE_CODES[routine]}:{day:%Y%m%d}:{at:%H%M}"
+
+
+def parse_nudge(data: str) -> NudgeAction | None:
+    """A nudge button's data, or None if it is not well formed."""
+    match = _NUDGE.fullmatch(data)
+    if not match:
+        return None
+    return NudgeAction(int(match[1]), _ACTIONS[match[2]])
+
+
+def parse_today(data: str) -> DoneEarly | None:
+    """A /today button's data, or None if it is not a real date and time."""
+    match = _TODAY.fullmatch(data)
+    if not match:
+        return None
+    try:
+        stamp = datetime.strptime(match[2] + match[3], "%Y%m%d%H%M")  # noqa: DTZ007 - a label
+    except ValueError:
+        return None
+    return DoneEarly(_ROUTINES[match[1]], stamp.date(), stamp.time())
+
+
+def parse_faq(data: str) -> str | None:
+    """The FAQ entry id a topic button names."""
+    match = _FAQ.fullmatch(data)
+    return match[1] if match else None
+
+
+def parse_forget(data: str) -> bool | None:
+    """True for a confirmed /forget, False for cancel, None for anything else."""
+    match = _FORGET.fullmatch(data)
+    return None if not match else match[1] == "yes"

@@ -1,0 +1,72 @@
+"""Small helpers every handler uses: who is asking, and replying in HTML."""
+
+from __future__ import annotations
+
+from telegram import Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.constants import ParseMode
+from telegram.ext import filters
+
+from bot import texts
+from bot.repo import User
+from bot.services import Services
+from bot.types import Context
+from schedules.zones import resolve_zone
+
+PRIVATE = filters.ChatType.PRIVATE
+MAX_NOTE = 1000
+MAX_QUESTION = 500
+
+Markup = ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+
+
+async def reply(update: Update, text: str, markup: object = None) -> Message | None:
+    """Answer in the chat the update came from."""
+    message = update.effective_message
+    if message is None:
+        return None
+    return await message.reply_text(
+        text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,  # type: ignore[arg-type]
+        disable_web_page_preview=True,
+    )
+
+
+class Feature:
+    """Base of the handler groups: gives them the services and a 'who is this' helper."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def user_with_zone(self, update: Update, _: Context) -> User | None:
+        """The sender as a set-up user, or None after telling them what is missing."""
+        sender = update.effective_user
+        if sender is None:
+            return None
+        user = await self.services.repo.get_user(sender.id)
+        if user is None:
+            await reply(update, texts.need_start())
+            return None
+        if user.zone is None:
+            await reply(update, texts.need_zone())
+            return None
+        return user
+
+
+async def plan_text(services: Services, user_id: int) -> str:
+    """The /plan view in the user's local time."""
+    user = await services.repo.get_user(user_id)
+    assert user is not None
+    assert user.zone is not None
+    tz = resolve_zone(user.zone)
+    entries = [
+        (e.routine, e.enabled, e.times, e.next_due.astimezone(tz) if e.next_due else None)
+        for e in await services.repo.get_plan(user_id)
+    ]
+    return texts.plan(
+        entries,
+        user.zone,
+        user.paused_until.astimezone(tz) if user.paused_until else None,
+        user.snooze_minutes,
+        (user.nag_minutes, user.nag_times) if user.nag_minutes else None,
+    )

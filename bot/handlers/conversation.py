@@ -1,0 +1,120 @@
+"""/faq, free text, and everything that is not a command we know.
+
+Free text is routed in one place, in this order: a reply to a nudge is its note; a user still
+choosing a time zone is answering that question; anything else is a question for the FAQ.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import texts
+from bot.callbacks import FAQ_PREFIX, parse_faq
+from bot.faq import FaqEntry
+from bot.handlers.common import MAX_QUESTION, PRIVATE, Feature, reply
+from bot.handlers.nudges import Nudges
+from bot.handlers.onboarding import Onboarding
+from bot.keyboards import faq_keyboard
+from bot.services import Services
+from bot.types import Context
+
+DISCLAIMER_SHOWN = "disclaimer_shown"
+
+
+class Conversation(Feature):
+    """Questions, answers, and polite replies to everything unexpected."""
+
+    def __init__(self, services: Services, nudges: Nudges, onboarding: Onboarding) -> None:
+        super().__init__(services)
+        self._nudges = nudges
+        self._onboarding = onboarding
+
+    def handlers(self) -> list[BaseHandler[Update, Context, None]]:
+        """This feature's handlers; the free-text catch-all is last on purpose."""
+        return [
+            CommandHandler("faq", self.faq, filters=PRIVATE),
+            CallbackQueryHandler(self.faq_topic, pattern=f"^{FAQ_PREFIX}:"),
+            CallbackQueryHandler(self.stale_button),
+            MessageHandler(filters.COMMAND & PRIVATE, self.unknown_command),
+            MessageHandler(filters.TEXT & PRIVATE, self.free_text),
+            MessageHandler(PRIVATE, self.not_text),
+        ]
+
+    async def faq(self, update: Update, _: Context) -> None:
+        """Topic buttons for the article's questions."""
+        topics = [(e.id, e.topic) for e in self.services.faq.topics()]
+        await reply(update, texts.faq_intro(), faq_keyboard(topics))
+
+    async def faq_topic(self, update: Update, context: Context) -> None:
+        """A topic button: its answer."""
+        query = update.callback_query
+        if query is None:
+            return
+        entry_id = parse_faq(query.data or "")
+        entry = self.services.faq.get(entry_id) if entry_id else None
+        if entry is None:
+            await query.answer(texts.STALE_BUTTON)
+            return
+        await query.answer()
+        await self._send_answer(update, context, entry)
+
+    async def stale_button(self, update: Update, _: Context) -> None:
+        """Button data nobody here understands: say so and change nothing."""
+        if update.callback_query is not None:
+            await update.callback_query.answer(texts.STALE_BUTTON)
+
+    async def unknown_command(self, update: Update, _: Context) -> None:
+        """A slash command we don't have."""
+        await reply(update, texts.unknown_command())
+
+    async def not_text(self, update: Update, _: Context) -> None:
+        """Stickers, photos, voice notes and the like."""
+        await reply(update, texts.unsupported_message())
+
+    async def free_text(self, update: Update, context: Context) -> None:
+        """A note, a time-zone answer or a question, in that order."""
+        message, sender = update.effective_message, update.effective_user
+        if message is None or sender is None or not message.text:
+            return
+        text = message.text.strip()
+        if message.reply_to_message is not None and await self._nudges.record_note(
+            update, sender.id, message.reply_to_message.message_id, text
+        ):
+            return
+        user = await self.services.repo.get_user(sender.id)
+        if user is not None and user.zone is None:
+            await self._onboarding.answer_zone(update, user, text)
+            return
+        if len(text) > MAX_QUESTION:
+            await reply(update, texts.too_long(MAX_QUESTION))
+            return
+        entry = self.services.faq.answer(text)
+        if entry is None:
+            await reply(update, texts.faq_unknown())
+            return
+        await self._send_answer(update, context, entry)
+
+    async def _send_answer(self, update: Update, context: Context, entry: FaqEntry) -> None:
+        chat_data = context.chat_data if context.chat_data is not None else {}
+        first = not entry.about_bot and not chat_data.get(DISCLAIMER_SHOWN, False)
+        if first:
+            chat_data[DISCLAIMER_SHOWN] = True
+        chat = update.effective_chat
+        if chat is None:
+            return
+        await context.bot.send_message(
+            chat.id,
+            texts.faq_answer(entry.question, entry.answer, with_disclaimer=first),
+            parse_mode=ParseMode.HTML,
+        )
+
+
+async def private_only(update: Update, _: Context) -> None:
+    """Commands in groups and channels get one polite pointer to a private chat."""
+    await reply(update, texts.PRIVATE_ONLY)
+
+
+async def ignore(_: Update, __: Context) -> None:
+    """Edited messages are not re-processed: the original already counted."""

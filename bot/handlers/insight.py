@@ -1,0 +1,124 @@
+"""/stats with its chart, /export, /forget, and the weekly summary's opt-out."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from datetime import date
+
+from telegram import InputFile, Update
+from telegram.constants import ParseMode
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot import texts
+from bot.callbacks import FORGET_PREFIX, SUMMARY_PREFIX, parse_forget
+from bot.charts import render_stats_chart
+from bot.export import nudges_csv
+from bot.handlers.common import PRIVATE, Feature, reply
+from bot.keyboards import forget_keyboard
+from bot.repo import Nudge
+from bot.types import Context
+from schedules.nudges import Outcome
+from schedules.recurrence import local_date
+from schedules.routines import Routine
+from schedules.stats import DayState, day_states, routine_stats
+from schedules.zones import resolve_zone
+
+
+def _days_by_routine(history: list[Nudge]) -> dict[Routine, dict[date, DayState]]:
+    grouped: dict[Routine, list[tuple[date, Outcome]]] = defaultdict(list)
+    for n in history:
+        grouped[n.routine].append((n.local_date, n.outcome))
+    return {routine: day_states(grouped.get(routine, [])) for routine in Routine}
+
+
+class Insight(Feature):
+    """Turning the records into something a person can see, take away or delete."""
+
+    def handlers(self) -> list[BaseHandler[Update, Context, None]]:
+        """This feature's handlers."""
+        return [
+            CommandHandler("stats", self.stats, filters=PRIVATE),
+            CommandHandler("export", self.export, filters=PRIVATE),
+            CommandHandler("forget", self.forget, filters=PRIVATE),
+            CallbackQueryHandler(self.confirm_forget, pattern=f"^{FORGET_PREFIX}:"),
+            CallbackQueryHandler(self.summary_off, pattern=f"^{SUMMARY_PREFIX}:off$"),
+        ]
+
+    async def stats(self, update: Update, context: Context) -> None:
+        """Streaks, 7/30-day adherence and strength, as a chart with the numbers as caption."""
+        user = await self.user_with_zone(update, context)
+        message = update.effective_message
+        if user is None or message is None:
+            return
+        assert user.zone is not None
+        tz = resolve_zone(user.zone)
+        today = local_date(self.services.now(), tz)
+        joined = local_date(user.joined_at, tz)
+        days = _days_by_routine(await self.services.repo.history(user.user_id))
+        stats = [routine_stats(r, days[r], today=today, joined=joined) for r in Routine]
+        caption = texts.stats(
+            [
+                (
+                    s.routine,
+                    s.current_streak,
+                    s.best_streak,
+                    s.adherence_7,
+                    s.adherence_30,
+                    s.strength,
+                )
+                for s in stats
+            ]
+        )
+        png = await asyncio.to_thread(
+            render_stats_chart, stats, days, today=today, title="Last 30 days"
+        )
+        await message.reply_photo(
+            InputFile(png, filename="stats.png"), caption=caption, parse_mode=ParseMode.HTML
+        )
+
+    async def export(self, update: Update, context: Context) -> None:
+        """All of the user's records as a CSV document."""
+        user = await self.user_with_zone(update, context)
+        message = update.effective_message
+        if user is None or message is None:
+            return
+        history = await self.services.repo.history(user.user_id)
+        if not history:
+            await reply(update, texts.export_empty())
+            return
+        assert user.zone is not None
+        data = nudges_csv(history, user.zone, resolve_zone(user.zone))
+        await message.reply_document(
+            InputFile(data, filename="facenudge-export.csv"),
+            caption=texts.export_caption(len(history)),
+        )
+
+    async def forget(self, update: Update, _: Context) -> None:
+        """Ask before deleting everything."""
+        await reply(update, texts.forget_confirm(), forget_keyboard())
+
+    async def confirm_forget(self, update: Update, _: Context) -> None:
+        """Delete on 'yes' (only the presser's own data); a second press finds nothing."""
+        query = update.callback_query
+        if query is None:
+            return
+        confirmed = parse_forget(query.data or "")
+        if confirmed is None:
+            await query.answer(texts.STALE_BUTTON)
+            return
+        await query.answer()
+        if not confirmed:
+            await query.edit_message_text(texts.forget_cancelled())
+            return
+        deleted = await self.services.repo.forget(query.from_user.id)
+        await query.edit_message_text(texts.forgotten() if deleted else texts.forget_nothing())
+
+    async def summary_off(self, update: Update, _: Context) -> None:
+        """The weekly summary's opt-out button."""
+        query = update.callback_query
+        if query is None:
+            return
+        await self.services.repo.set_weekly_summary(query.from_user.id, None)
+        await query.answer(texts.summary_off())
+        await query.edit_message_reply_markup(None)

@@ -1,0 +1,144 @@
+"""/plan, /set, /on, /off, /pause, /resume, /snooze and /nag."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot import texts
+from bot.handlers.common import PRIVATE, Feature, plan_text, reply
+from bot.types import Context
+from schedules.parsing import (
+    NAG_OFF,
+    parse_days,
+    parse_minutes,
+    parse_nag,
+    parse_routine,
+    parse_times,
+)
+from schedules.zones import resolve_zone
+
+SNOOZE_RANGE = (5, 240)
+
+
+class Plan(Feature):
+    """Changing what gets nudged, when, and how insistently."""
+
+    def handlers(self) -> list[BaseHandler[Update, Context, None]]:
+        """This feature's handlers."""
+        return [
+            CommandHandler("plan", self.show_plan, filters=PRIVATE),
+            CommandHandler("set", self.set_times, filters=PRIVATE),
+            CommandHandler("on", self.switch_on, filters=PRIVATE),
+            CommandHandler("off", self.switch_off, filters=PRIVATE),
+            CommandHandler("pause", self.pause, filters=PRIVATE),
+            CommandHandler("resume", self.resume, filters=PRIVATE),
+            CommandHandler("snooze", self.snooze, filters=PRIVATE),
+            CommandHandler("nag", self.nag, filters=PRIVATE),
+        ]
+
+    async def show_plan(self, update: Update, context: Context) -> None:
+        """Each routine, its times, on/off and the next nudge."""
+        if user := await self.user_with_zone(update, context):
+            await reply(update, await plan_text(self.services, user.user_id))
+
+    async def set_times(self, update: Update, context: Context) -> None:
+        """/set <routine> <HH:MM> [HH:MM ...]."""
+        user = await self.user_with_zone(update, context)
+        if user is None:
+            return
+        args = context.args or []
+        if len(args) < 2:
+            await reply(update, texts.set_usage())
+            return
+        routine = parse_routine(args[0])
+        if routine is None:
+            await reply(update, texts.unknown_routine(args[0]))
+            return
+        times = parse_times(args[1:])
+        if times is None:
+            await reply(update, texts.bad_times(" ".join(args[1:])))
+            return
+        entry = await self.services.set_times(user, routine, times)
+        assert user.zone is not None
+        next_due = entry.next_due.astimezone(resolve_zone(user.zone)) if entry.next_due else None
+        await reply(update, texts.times_set(routine, entry.times, next_due))
+
+    async def switch_on(self, update: Update, context: Context) -> None:
+        """/on <routine>."""
+        await self._switch(update, context, enabled=True)
+
+    async def switch_off(self, update: Update, context: Context) -> None:
+        """/off <routine>."""
+        await self._switch(update, context, enabled=False)
+
+    async def _switch(self, update: Update, context: Context, *, enabled: bool) -> None:
+        user = await self.user_with_zone(update, context)
+        if user is None:
+            return
+        command = "on" if enabled else "off"
+        if not context.args:
+            await reply(update, texts.on_off_usage(command))
+            return
+        routine = parse_routine(" ".join(context.args))
+        if routine is None:
+            await reply(update, texts.unknown_routine(" ".join(context.args)))
+            return
+        await self.services.set_enabled(user, routine, enabled)
+        await reply(update, texts.switched(routine, enabled))
+
+    async def pause(self, update: Update, context: Context) -> None:
+        """/pause [days]: holiday mode, one day by default."""
+        user = await self.user_with_zone(update, context)
+        if user is None:
+            return
+        days = parse_days(" ".join(context.args)) if context.args else 1
+        if days is None:
+            await reply(update, texts.pause_usage())
+            return
+        until = self.services.now() + timedelta(days=days)
+        await self.services.repo.set_paused(user.user_id, until)
+        assert user.zone is not None
+        await reply(update, texts.paused(until.astimezone(resolve_zone(user.zone))))
+
+    async def resume(self, update: Update, context: Context) -> None:
+        """/resume: end holiday mode now."""
+        user = await self.user_with_zone(update, context)
+        if user is None:
+            return
+        was_paused = user.paused_until is not None and user.paused_until > self.services.now()
+        await self.services.repo.set_paused(user.user_id, None)
+        await reply(update, texts.resumed(was_paused))
+
+    async def snooze(self, update: Update, context: Context) -> None:
+        """/snooze <minutes>: how long the snooze button waits."""
+        user = await self.user_with_zone(update, context)
+        if user is None:
+            return
+        low, high = SNOOZE_RANGE
+        minutes = (
+            parse_minutes(" ".join(context.args), low=low, high=high) if context.args else None
+        )
+        if minutes is None:
+            await reply(update, texts.snooze_usage(user.snooze_minutes))
+            return
+        await self.services.repo.set_snooze(user.user_id, minutes)
+        await reply(update, texts.snooze_set(minutes))
+
+    async def nag(self, update: Update, context: Context) -> None:
+        """/nag <minutes> <times> or /nag off."""
+        user = await self.user_with_zone(update, context)
+        if user is None:
+            return
+        parsed = parse_nag(context.args or [])
+        if parsed is None:
+            await reply(update, texts.nag_usage())
+        elif parsed == NAG_OFF:
+            await self.services.repo.set_nag(user.user_id, None, 0)
+            await reply(update, texts.nag_off())
+        else:
+            minutes, times = parsed
+            await self.services.repo.set_nag(user.user_id, minutes, times)
+            await reply(update, texts.nag_set(minutes, times))

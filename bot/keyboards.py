@@ -1,0 +1,79 @@
+"""Inline keyboards, built from the callback-data encoders and the texts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, time
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+
+from bot import texts
+from bot.callbacks import SUMMARY_PREFIX, nudge_data, today_data
+from schedules.nudges import Outcome
+from schedules.routines import Routine
+
+
+def nudge_keyboard(nudge_id: int) -> InlineKeyboardMarkup:
+    """✅ Done, ⏰ Snooze, ⏭ Skip under a nudge."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.BUTTON_DONE, callback_data=nudge_data(nudge_id, Outcome.DONE)
+                ),
+                InlineKeyboardButton(
+                    texts.BUTTON_SNOOZE, callback_data=nudge_data(nudge_id, Outcome.SNOOZED)
+                ),
+                InlineKeyboardButton(
+                    texts.BUTTON_SKIP, callback_data=nudge_data(nudge_id, Outcome.SKIPPED)
+                ),
+            ]
+        ]
+    )
+
+
+def location_keyboard() -> ReplyKeyboardMarkup:
+    """The one-tap location button for onboarding."""
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(texts.BUTTON_LOCATION, request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+def today_keyboard(
+    day: date, open_items: Iterable[tuple[Routine, time]]
+) -> InlineKeyboardMarkup | None:
+    """One 'mark done' button per nudge of today that is not closed yet."""
+    rows = [
+        [InlineKeyboardButton(texts.done_early_button(r, at), callback_data=today_data(r, day, at))]
+        for r, at in open_items
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def forget_keyboard() -> InlineKeyboardMarkup:
+    """Confirm or cancel /forget."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts.BUTTON_FORGET_YES, callback_data="x:yes"),
+                InlineKeyboardButton(texts.BUTTON_FORGET_NO, callback_data="x:no"),
+            ]
+        ]
+    )
+
+
+def summary_keyboard() -> InlineKeyboardMarkup:
+    """The weekly summary's opt-out."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(texts.BUTTON_SUMMARY_OFF, callback_data=f"{SUMMARY_PREFIX}:off")]]
+    )
+
+
+def faq_keyboard(topics: Iterable[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """/faq topic buttons, two per row."""
+    buttons = [
+        InlineKeyboardButton(label, callback_data=f"f:{entry_id}") for entry_id, label in topics
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])

@@ -1,0 +1,102 @@
+"""Keep under Telegram's flood limits without starving the people talking to the bot.
+
+PTB's ``AIORateLimiter`` is one FIFO: a user's reply waits behind every queued nudge (9 s
+measured behind 300). This limiter has two lanes. Broadcast nudges (``rate_limit_args=NUDGE``)
+take evenly spaced slots under a global rate and at most one per chat per second; interactive
+requests go at once and push the next nudge slot back, so the total stays under the limit.
+A ``429 retry_after`` pauses every lane for that long, then the request is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any, Final
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+NUDGE: Final = "nudge"
+"""``rate_limit_args`` value marking a broadcast send."""
+
+_SENDS = frozenset(
+    {"sendmessage", "sendphoto", "senddocument", "editmessagetext", "sendchataction"}
+)
+_log = logging.getLogger(__name__)
+
+JSON = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """``retry_after`` as seconds whether PTB hands out an int or a timedelta."""
+    value: object = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(str(value))
+
+
+class PriorityRateLimiter(BaseRateLimiter[str]):
+    """Paces nudges at ``per_second`` overall and one a second per chat; replies jump the queue."""
+
+    def __init__(
+        self,
+        per_second: float = 29.0,
+        per_chat_interval: float = 1.0,
+        max_retries: int = 3,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._interval = 1.0 / per_second
+        self._per_chat = per_chat_interval
+        self._max_retries = max_retries
+        self._clock = clock
+        self._next_slot = 0.0
+        self._paused_until = 0.0
+        self._chat_next: dict[object, float] = {}
+
+    async def initialize(self) -> None:
+        """Nothing to set up; required by the interface."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release; required by the interface."""
+
+    def _reserve(self, chat_id: object, *, nudge: bool) -> float:
+        """Book the next send slot and return how long to wait for it."""
+        now = self._clock()
+        if not nudge:
+            self._next_slot = max(self._next_slot, now) + self._interval
+            self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), now + self._per_chat)
+            return max(0.0, self._paused_until - now)
+        start = max(now, self._next_slot, self._paused_until, self._chat_next.get(chat_id, 0.0))
+        self._next_slot = start + self._interval
+        self._chat_next[chat_id] = start + self._per_chat
+        if len(self._chat_next) > 50_000:
+            self._chat_next = {k: v for k, v in self._chat_next.items() if v > now}
+        return start - now
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, JSON]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: str | None,
+    ) -> JSON:
+        """Wait for a slot (nudges) or go now (replies); honour 429 by pausing everyone."""
+        chat_id = data.get("chat_id")
+        paced = endpoint.lower() in _SENDS and chat_id is not None
+        for attempt in range(self._max_retries + 1):
+            if paced:
+                await asyncio.sleep(self._reserve(chat_id, nudge=rate_limit_args == NUDGE))
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                if attempt == self._max_retries:
+                    raise
+                delay = retry_seconds(error)
+                self._paused_until = max(self._paused_until, self._clock() + delay + 0.1)
+                _log.warning("flood control: pausing sends for %.1f s", delay)
+                if not paced:
+                    await asyncio.sleep(delay + 0.1)
+        raise AssertionError("unreachable")

@@ -1,0 +1,106 @@
+"""What the handlers share: settings, clock, repository, dispatcher, FAQ index, and plan changes.
+
+Plan changes are small use cases (compute due instants with the domain, store them, wake the
+dispatcher); they live here so every handler that changes a plan does it the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, time
+
+from bot.dispatcher import Clock, Dispatcher
+from bot.faq import FaqIndex
+from bot.repo import PlanEntry, Repository, User
+from bot.settings import Settings
+from schedules.nudges import first_due, next_summary
+from schedules.routines import DEFAULT_TIMES, Routine
+from schedules.zones import resolve_zone
+
+
+class Services:
+    """The composition root's objects, reachable from every handler; storage opens in post_init."""
+
+    def __init__(self, settings: Settings, clock: Clock, faq: FaqIndex) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.faq = faq
+        self._repo: Repository | None = None
+        self._dispatcher: Dispatcher | None = None
+
+    async def open(self) -> None:
+        """Open (and migrate) the database; called from PTB's post_init."""
+        self._repo = await Repository.open(self.settings.database_path)
+        self._dispatcher = Dispatcher(self._repo, self.clock, self.settings.catch_up)
+
+    async def close(self) -> None:
+        """Close the database; called from PTB's post_shutdown."""
+        if self._repo is not None:
+            await self._repo.close()
+            self._repo = None
+
+    @property
+    def repo(self) -> Repository:
+        """The open repository."""
+        assert self._repo is not None, "Services.open() has not run"
+        return self._repo
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """The running dispatcher."""
+        assert self._dispatcher is not None, "Services.open() has not run"
+        return self._dispatcher
+
+    def now(self) -> datetime:
+        """The current instant from the injected clock."""
+        return self.clock()
+
+    async def _wake_for(self, user_id: int) -> None:
+        plan = await self.repo.get_plan(user_id)
+        dues = [entry.next_due for entry in plan if entry.next_due is not None]
+        if dues:
+            self.dispatcher.wake_at(min(dues))
+
+    async def set_zone(self, user: User, zone: str) -> list[PlanEntry]:
+        """Move the user's plan to a new zone, creating the default plan on first use."""
+        now = self.now()
+        tz = resolve_zone(zone)
+        plan = await self.repo.get_plan(user.user_id)
+        if not plan:
+            for routine, times in DEFAULT_TIMES.items():
+                await self.repo.set_plan(user.user_id, routine, enabled=True, times=times, dues={})
+            plan = await self.repo.get_plan(user.user_id)
+        dues = {
+            (entry.routine, at): first_due(at, tz, now)
+            for entry in plan
+            if entry.enabled
+            for at in entry.times
+        }
+        await self.repo.set_zone(user.user_id, zone, dues)
+        if user.weekly_summary:
+            summary = next_summary(tz, now)
+            await self.repo.set_weekly_summary(user.user_id, summary)
+        await self._wake_for(user.user_id)
+        return await self.repo.get_plan(user.user_id)
+
+    async def set_times(self, user: User, routine: Routine, times: Iterable[time]) -> PlanEntry:
+        """Replace a routine's daily times (and switch it on)."""
+        return await self._store(user, routine, enabled=True, times=tuple(times))
+
+    async def set_enabled(self, user: User, routine: Routine, enabled: bool) -> PlanEntry:
+        """Switch a routine on or off, keeping its times."""
+        current = {entry.routine: entry for entry in await self.repo.get_plan(user.user_id)}
+        times = current[routine].times if routine in current else DEFAULT_TIMES[routine]
+        return await self._store(user, routine, enabled=enabled, times=times)
+
+    async def _store(
+        self, user: User, routine: Routine, *, enabled: bool, times: tuple[time, ...]
+    ) -> PlanEntry:
+        assert user.zone is not None
+        tz = resolve_zone(user.zone)
+        now = self.now()
+        dues = {at: first_due(at, tz, now) for at in times}
+        await self.repo.set_plan(user.user_id, routine, enabled=enabled, times=times, dues=dues)
+        await self._wake_for(user.user_id)
+        plan = {entry.routine: entry for entry in await self.repo.get_plan(user.user_id)}
+        return plan[routine]

@@ -1,0 +1,37 @@
+"""Shared fixtures: PTB's timedelta mode, the Bot API stand-in, and a virtual clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.fakeapi import FakeBotApiServer
+from tests.harness import VirtualClock, start_server
+
+
+@pytest.fixture(autouse=True)
+def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PTB ≥22.2 warns on int durations unless this is set; tests turn warnings into errors."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeBotApiServer]:
+    """The Bot API stand-in, serving HTTP on 127.0.0.1."""
+    srv = await start_server()
+    yield srv
+    await srv.stop()
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    """Real time plus a test-controlled offset."""
+    return VirtualClock()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A fresh database path."""
+    return tmp_path / "facenudge.db"

@@ -1,0 +1,129 @@
+"""End-to-end harness: the real bot, over real HTTP, against the Bot API stand-in on 127.0.0.1.
+
+``VirtualClock`` is the real clock plus an offset the test controls, so a nudge can be made due
+a second from now without waiting for a wall-clock minute; APScheduler still sleeps in real time.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from telegram import Update
+
+from bot.app import build_application, services_of
+from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from bot.services import Services
+from bot.settings import Settings
+from bot.types import App
+
+TOKEN = "123456789:" + "A" * 35
+USER = 4242
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class VirtualClock:
+    """Real time shifted by ``offset``; ``set`` moves 'now' to a chosen instant."""
+
+    offset: timedelta = field(default_factory=timedelta)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def set(self, instant: datetime) -> None:
+        self.offset = instant - datetime.now(UTC)
+
+
+def make_settings(db: Path, api_root: str, **overrides: object) -> Settings:
+    """Settings for a test bot, ignoring any .env in the working directory."""
+    values: dict[str, object] = {
+        "telegram_bot_token": TOKEN,
+        "telegram_api_url": api_root,
+        "database_path": db,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class RunningBot:
+    """One in-process run of the application, started the way ``run_polling`` starts it."""
+
+    def __init__(self, settings: Settings, clock: VirtualClock) -> None:
+        self.app: App = build_application(settings, TOKEN, clock=clock)
+
+    @property
+    def services(self) -> Services:
+        return services_of(self.app)
+
+    async def start(self) -> None:
+        app = self.app
+        await app.initialize()
+        assert app.post_init is not None
+        await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(
+            poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
+        )
+        await app.start()
+
+    async def stop(self) -> None:
+        app = self.app
+        assert app.updater is not None
+        await app.updater.stop()
+        await app.stop()
+        if app.post_stop is not None:
+            await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+
+class BotProcess:
+    """The bot as a separate OS process (``tests/botproc.py``), so a test can ``kill -9`` it."""
+
+    def __init__(self, db: Path, api_root: str, clock: VirtualClock, **env: str) -> None:
+        environment = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": api_root,
+            "DATABASE_PATH": str(db),
+            "CLOCK_OFFSET_SECONDS": str(clock.offset.total_seconds()),
+            "PYTHONPATH": str(ROOT),
+            **env,
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "botproc.py")],
+            env=environment,
+            cwd=db.parent,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup of any kind runs."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def terminate(self) -> tuple[int, str]:
+        """SIGTERM and wait; returns the exit code and stderr."""
+        self.proc.send_signal(signal.SIGTERM)
+        _, err = self.proc.communicate(timeout=20)
+        return self.proc.returncode, err.decode()
+
+
+async def start_server() -> FakeBotApiServer:
+    """A fresh stand-in on a free loopback port."""
+    server = FakeBotApiServer(FakeBotApi())
+    await server.start()
+    return server
+
+
+def texts_to(api: FakeBotApi, chat_id: int) -> list[str]:
+    """Every message text or caption the bot sent to a chat, after edits."""
+    return [m.text or m.caption or "" for m in api.messages(chat_id)]

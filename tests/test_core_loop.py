@@ -1,0 +1,172 @@
+"""The core story end to end, over real HTTP against the Bot API stand-in on 127.0.0.1."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from tests.harness import USER, RunningBot, VirtualClock, make_settings, texts_to
+
+KATHMANDU = ZoneInfo("Asia/Kathmandu")
+
+
+def nudges_for(api: FakeBotApi, label: str) -> list[int]:
+    """Message ids of the nudges (messages with a Done button) naming a routine."""
+    return [
+        m.message_id
+        for m in api.messages(USER)
+        if label in (m.text or "")
+        and "Reply to this message" in ((m.history[0] if m.history else m.text) or "")
+    ]
+
+
+async def wait_text(api: FakeBotApi, needle: str, since: int = 0, timeout: float = 5.0) -> str:
+    """Wait for a bot message (the ``since``-th or later) containing ``needle``; return it."""
+    found: list[str] = []
+
+    def seen() -> bool:
+        found[:] = [t for t in texts_to(api, USER)[since:] if needle in t]
+        return bool(found)
+
+    await api.wait_for(seen, timeout, what=f"a message containing {needle!r}")
+    return found[-1]
+
+
+async def onboard(api: FakeBotApi, zone: str = "Asia/Kathmandu") -> None:
+    """/start, then answer the time-zone question."""
+    api.send_text(USER, "/start")
+    await wait_text(api, "Which time zone")
+    api.send_text(USER, zone)
+    await wait_text(api, "Your plan")
+
+
+async def test_new_user_gets_welcome_disclaimer_zone_question_and_default_plan(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    bot = RunningBot(make_settings(db, server.api_root), clock)
+    await bot.start()
+    try:
+        await onboard(api, "kathmandu")
+        texts = texts_to(api, USER)
+        assert "not medical advice" in texts[0]
+        plan = await wait_text(api, "Your plan")
+        assert "Asia/Kathmandu" in plan
+        assert "08:00" in plan
+        assert "09:00" in plan
+        assert "21:00" in plan
+        commands = api.commands[next(iter(api.commands))]
+        assert {c["command"] for c in commands} >= {"start", "plan", "set", "today", "faq"}
+    finally:
+        await bot.stop()
+
+
+async def test_kathmandu_nudge_on_time_done_note_and_restart_without_repeat(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(datetime(2026, 11, 26, 8, 29, 57, tzinfo=KATHMANDU))
+    settings = make_settings(db, server.api_root)
+    bot = RunningBot(settings, clock)
+    await bot.start()
+    try:
+        await onboard(api)
+        api.send_text(USER, "/set yoga 08:30")
+        await wait_text(api, "Facial yoga set to 08:30")
+        due = datetime(2026, 11, 26, 8, 30, tzinfo=KATHMANDU)
+        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")), timeout=10)
+        lateness = clock() - due
+        assert timedelta(0) <= lateness < timedelta(seconds=5)
+
+        nudge = api.message(USER, nudges_for(api, "Facial yoga")[0])
+        mark = api.mark()
+        api.press(USER, nudge.message_id, nudge.callback_data_for("✅ Done"))
+        await api.wait_for_call("answerCallbackQuery", after=mark)
+        await api.wait_for(lambda: "✅ done" in (api.message(USER, nudge.message_id).text or ""))
+        assert api.message(USER, nudge.message_id).reply_markup in (None, {"inline_keyboard": []})
+
+        api.send_text(USER, "felt great, jaw a bit sore", reply_to=nudge.message_id)
+        await wait_text(api, "Note saved")
+    finally:
+        await bot.stop()
+
+    sent_before = len(nudges_for(api, "Facial yoga"))
+    again = RunningBot(settings, clock)
+    await again.start()
+    try:
+        since = len(api.messages(USER))
+        api.send_text(USER, "/plan")
+        plan = await wait_text(api, "Your plan", since)
+        assert "Facial yoga: 08:30" in plan
+        api.send_text(USER, "/export")
+        await api.wait_for_call("sendDocument", chat_id=USER)
+        await api.wait_until_idle()
+        assert len(nudges_for(api, "Facial yoga")) == sent_before == 1
+        doc = next(m.document for m in api.messages(USER) if m.document)
+        assert doc is not None
+        assert doc.data is not None
+        rows = list(csv.DictReader(io.StringIO(doc.data.decode("utf-8-sig"))))
+        yoga = [r for r in rows if r["routine"] == "yoga"]
+        assert yoga == [
+            {
+                **yoga[0],
+                "date": "2026-11-26",
+                "scheduled": "08:30",
+                "outcome": "done",
+                "note": "felt great, jaw a bit sore",
+            }
+        ]
+        assert yoga[0]["due"].startswith("2026-11-26T08:30+05:45")
+    finally:
+        await again.stop()
+
+
+async def test_downtime_nudge_sent_once_on_start_within_catch_up_and_missed_beyond(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(datetime(2026, 11, 26, 7, 0, tzinfo=KATHMANDU))
+    settings = make_settings(db, server.api_root)
+    bot = RunningBot(settings, clock)
+    await bot.start()
+    try:
+        await onboard(api)
+        api.send_text(USER, "/set yoga 07:30")
+        await wait_text(api, "Facial yoga set to 07:30")
+        api.send_text(USER, "/set supplements 04:00 07:45")
+        await wait_text(api, "Calcium + vitamin D set to")
+    finally:
+        await bot.stop()
+
+    # down from 07:00 to 08:10: yoga (07:30) and supplements (07:45) are within the 2 h window
+    clock.set(datetime(2026, 11, 26, 8, 10, tzinfo=KATHMANDU))
+    again = RunningBot(settings, clock)
+    await again.start()
+    try:
+        await api.wait_for(lambda: bool(nudges_for(api, "Calcium")), timeout=5)
+        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")), timeout=5)
+        await api.wait_until_idle(quiet=0.3)
+        assert len(nudges_for(api, "Facial yoga")) == 1
+        assert len(nudges_for(api, "Calcium")) == 1
+    finally:
+        await again.stop()
+
+    # a third start sends nothing again
+    third = RunningBot(settings, clock)
+    await third.start()
+    try:
+        await api.wait_until_idle(quiet=0.3)
+        assert len(nudges_for(api, "Facial yoga")) == 1
+        history = await third.services.repo.history(USER)
+        assert [
+            (n.routine.value, n.local_time.strftime("%H:%M"), n.outcome.value) for n in history
+        ] == [
+            ("yoga", "07:30", "pending"),
+            ("supplements", "07:45", "pending"),
+        ]
+    finally:
+        await third.stop()
