@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -53,7 +53,8 @@ async def test_answers_show_in_today_stats_pause_resume_export_and_forget(
         api.send_text(USER, "/stats")
         await api.wait_for_call("sendPhoto", chat_id=USER, after=mark)
         photo = api.last_message(USER)
-        assert photo.photo is not None and (photo.photo.data or b"").startswith(PNG)
+        assert photo.photo is not None
+        assert (photo.photo.data or b"").startswith(PNG)
         caption = photo.caption or ""
         assert "Facial yoga\n  streak 1 (best 1) · 7 days 100% · 30 days 100%" in caption
         assert "Calcium + vitamin D\n  streak 0 (best 0) · 7 days — · 30 days —" in caption
@@ -66,7 +67,7 @@ async def test_answers_show_in_today_stats_pause_resume_export_and_forget(
         await bot.services.dispatcher.tick()
         await api.wait_until_idle()
         assert len(nudges_for(api, "")) == before
-        paused_day = await bot.services.repo.nudges_on(USER, datetime(2026, 11, 27).date())
+        paused_day = await bot.services.repo.nudges_on(USER, date(2026, 11, 27))
         assert {n.outcome.value for n in paused_day} == {"paused"}
 
         since = len(api.messages(USER))
@@ -80,7 +81,8 @@ async def test_answers_show_in_today_stats_pause_resume_export_and_forget(
         api.send_text(USER, "/export")
         await api.wait_for_call("sendDocument", chat_id=USER, after=mark)
         document = api.last_message(USER).document
-        assert document is not None and document.data is not None
+        assert document is not None
+        assert document.data is not None
         rows = list(csv.DictReader(io.StringIO(document.data.decode("utf-8-sig"))))
         history = await bot.services.repo.history(USER)
         assert len(rows) == len(history) >= 9
@@ -105,5 +107,32 @@ async def test_answers_show_in_today_stats_pause_resume_export_and_forget(
         await api.wait_for_call("answerCallbackQuery", after=mark)
         await api.wait_until_idle()
         assert await bot.services.repo.get_user(USER) is None
+    finally:
+        await bot.stop()
+
+
+async def test_done_early_from_today_is_not_nudged_later(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(datetime(2026, 11, 26, 7, 0, tzinfo=BERLIN))
+    bot = RunningBot(make_settings(db, server.api_root), clock)
+    await bot.start()
+    try:
+        await onboard(api, "Europe/Berlin")
+        since = len(api.messages(USER))
+        api.send_text(USER, "/today")
+        today = await wait_text(api, "Today", since)
+        assert "08:00 🧘 Facial yoga — 🕒 later today" in today
+        view = api.last_message(USER)
+        api.press(USER, view.message_id, view.callback_data_for("✅ Facial yoga 08:00"))
+        await api.wait_for(lambda: "Facial yoga — ✅ done" in (view.text or ""))
+        assert "✅ Facial yoga 08:00" not in view.button_labels
+
+        clock.set(datetime(2026, 11, 26, 9, 0, 5, tzinfo=BERLIN))
+        await bot.services.dispatcher.tick()
+        await api.wait_until_idle()
+        assert nudges_for(api, "Calcium")
+        assert not nudges_for(api, "Facial yoga")
     finally:
         await bot.stop()

@@ -1,7 +1,8 @@
 """/faq, free text, and everything that is not a command we know.
 
 Free text is routed in one place, in this order: a reply to a nudge is its note; a user still
-choosing a time zone is answering that question; anything else is a question for the FAQ.
+choosing a time zone is answering that question (unless it is plainly an FAQ question and no
+zone); anything else is a question for the FAQ.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bot.handlers.onboarding import Onboarding
 from bot.keyboards import faq_keyboard
 from bot.services import Services
 from bot.types import Context
+from schedules.zones import parse_zone
 
 DISCLAIMER_SHOWN = "disclaimer_shown"
 
@@ -83,18 +85,17 @@ class Conversation(Feature):
             update, sender.id, message.reply_to_message.message_id, text
         ):
             return
-        user = await self.services.repo.get_user(sender.id)
-        if user is not None and user.zone is None:
-            await self._onboarding.answer_zone(update, user, text)
-            return
         if len(text) > MAX_QUESTION:
             await reply(update, texts.too_long(MAX_QUESTION))
             return
         entry = self.services.faq.answer(text)
-        if entry is None:
+        user = await self.services.repo.get_user(sender.id)
+        if user is not None and user.zone is None and (entry is None or parse_zone(text)):
+            await self._onboarding.answer_zone(update, user, text)
+        elif entry is None:
             await reply(update, texts.faq_unknown())
-            return
-        await self._send_answer(update, context, entry)
+        else:
+            await self._send_answer(update, context, entry)
 
     async def _send_answer(self, update: Update, context: Context, entry: FaqEntry) -> None:
         chat_data = context.chat_data if context.chat_data is not None else {}

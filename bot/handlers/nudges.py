@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
@@ -104,9 +104,13 @@ class Nudges(Feature):
         user = await self.user_with_zone(update, context)
         if user is None:
             return
+        text, markup = await self._today_view(user)
+        await reply(update, text, markup)
+
+    async def _today_view(self, user: User) -> tuple[str, InlineKeyboardMarkup | None]:
+        """Planned and recorded nudges of the user's local today, merged by routine and time."""
         assert user.zone is not None
-        tz = resolve_zone(user.zone)
-        day = local_date(self.services.now(), tz)
+        day = local_date(self.services.now(), resolve_zone(user.zone))
         recorded = {
             (n.routine, n.local_time): n.outcome
             for n in await self.services.repo.nudges_on(user.user_id, day)
@@ -124,7 +128,7 @@ class Nudges(Feature):
         open_items = [
             (r, at) for r, at, outcome in rows if outcome is None or outcome in OPEN_OUTCOMES
         ]
-        await reply(update, texts.today(day, rows), today_keyboard(day, open_items))
+        return texts.today(day, rows), today_keyboard(day, open_items)
 
     async def mark_done_early(self, update: Update, _: Context) -> None:
         """A /today button: mark that nudge done, so it is not sent later today."""
@@ -153,3 +157,6 @@ class Nudges(Feature):
         )
         changed = await self.services.repo.mark_done_early(user.user_id, occ, now)
         await query.answer(texts.done_early(changed))
+        if changed:
+            text, markup = await self._today_view(user)
+            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)

@@ -1,0 +1,64 @@
+"""Time-zone set-up end to end: location, offsets, cities, unknown places, changing zones."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.fakeapi import FakeBotApiServer
+from tests.harness import USER, RunningBot, VirtualClock, make_settings
+from tests.test_core_loop import wait_text
+
+
+async def test_location_offset_city_and_unknown_zone(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(datetime(2026, 11, 26, 6, 0, tzinfo=UTC))
+    bot = RunningBot(make_settings(db, server.api_root), clock)
+    await bot.start()
+    try:
+        api.send_text(USER, "/start")
+        ask = await wait_text(api, "Which time zone")
+        keyboard = api.last_message(USER).reply_markup or {}
+        assert keyboard.get("keyboard", [[{}]])[0][0].get("request_location") is True
+        assert "not medical advice" in api.messages(USER)[0].text
+
+        since = len(api.messages(USER))
+        api.send_text(USER, "how much calcium do I need?")
+        answer = await wait_text(api, "1,000", since)
+        assert "1,300" in answer
+        assert (await bot.services.repo.get_user(USER)).zone is None  # type: ignore[union-attr]
+        assert "Which time zone" in ask
+
+        since = len(api.messages(USER))
+        api.send_text(USER, "Mars/Olympus")
+        await wait_text(api, "couldn't find a time zone", since)
+        assert (await bot.services.repo.get_user(USER)).zone is None  # type: ignore[union-attr]
+
+        since = len(api.messages(USER))
+        api.send_location(USER, 27.7172, 85.3240)
+        await wait_text(api, "Asia/Kathmandu", since)
+        plan = await wait_text(api, "Your plan", since)
+        # 06:00 UTC is 11:45 in Kathmandu: today's 08:00 has passed
+        assert "Facial yoga: 08:00 — next Fri 27 Nov 08:00" in plan
+
+        since = len(api.messages(USER))
+        api.send_text(USER, "/timezone UTC+5:45")
+        await wait_text(api, "Your plan (UTC+05:45)", since)
+
+        since = len(api.messages(USER))
+        api.send_text(USER, "/timezone new york")
+        changed = await wait_text(api, "America/New_York", since)
+        assert "UTC-05:00" in changed
+        plan = await wait_text(api, "Your plan (America/New_York)", since)
+        # 06:00 UTC is 01:00 in New York: 08:00 is still ahead today there
+        assert "Facial yoga: 08:00 — next Thu 26 Nov 08:00" in plan
+        user = await bot.services.repo.get_user(USER)
+        assert user is not None
+        assert user.zone == "America/New_York"
+        entries = await bot.services.repo.get_plan(USER)
+        yoga = next(e for e in entries if e.routine.value == "yoga")
+        assert yoga.next_due == datetime(2026, 11, 26, 13, 0, tzinfo=UTC)
+    finally:
+        await bot.stop()
