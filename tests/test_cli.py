@@ -1,0 +1,103 @@
+"""The operator's side: exit codes and messages of run, health and backup."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.fakeapi import FakeBotApiServer
+from tests.harness import ROOT, TOKEN, USER, RunningBot, VirtualClock, make_settings
+from tests.test_core_loop import onboard
+
+
+def facenudge(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m bot`` as an operator would, with a clean environment."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env={**base, "PYTHONPATH": str(ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [(None, "is not set"), ("", "is not set"), ("12345:short", "is malformed")],
+)
+def test_run_without_a_valid_token_exits_2_with_one_line(
+    tmp_path: Path, token: str | None, reason: str
+) -> None:
+    env = {} if token is None else {"TELEGRAM_BOT_TOKEN": token}
+    result = facenudge("run", cwd=tmp_path, **env)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert reason in result.stderr
+    assert "Traceback" not in result.stderr
+    if token:
+        assert token not in result.stderr
+
+
+def test_token_in_dotenv_is_read_and_never_echoed(tmp_path: Path) -> None:
+    bad = "1234567:" + "x" * 10
+    (tmp_path / ".env").write_text(f"TELEGRAM_BOT_TOKEN={bad}\n")
+    result = facenudge("run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "malformed" in result.stderr
+    assert bad not in result.stderr
+
+
+def test_help_lists_every_command(tmp_path: Path) -> None:
+    result = facenudge("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("run", "chat", "health", "backup"):
+        assert command in result.stdout
+
+
+def test_health_fails_without_a_database(tmp_path: Path) -> None:
+    result = facenudge("health", cwd=tmp_path, DATABASE_PATH=str(tmp_path / "none.db"))
+    assert result.returncode == 1
+    assert "database unreachable" in result.stdout
+
+
+async def test_health_and_backup_of_a_running_bot(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path, tmp_path: Path
+) -> None:
+    bot = RunningBot(make_settings(db, server.api_root), clock)
+    await bot.start()
+    try:
+        await onboard(server.api)
+        await bot.services.dispatcher.tick()
+        healthy = facenudge("health", cwd=tmp_path, DATABASE_PATH=str(db))
+        copy = tmp_path / "copy.db"
+        backup = facenudge("backup", str(copy), cwd=tmp_path, DATABASE_PATH=str(db))
+    finally:
+        await bot.stop()
+    assert healthy.returncode == 0, healthy.stdout
+    assert backup.returncode == 0, backup.stderr
+    with sqlite3.connect(copy) as con:
+        assert con.execute("SELECT zone FROM users WHERE user_id = ?", (USER,)).fetchone() == (
+            "Asia/Kathmandu",
+        )
+        assert con.execute("SELECT COUNT(*) FROM slots").fetchone() == (3,)
+
+
+def test_health_reports_a_stale_heartbeat(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        stale = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
+        con.execute("INSERT INTO meta VALUES ('heartbeat', ?)", (str(stale),))
+    result = facenudge("health", cwd=tmp_path, DATABASE_PATH=str(db))
+    assert result.returncode == 1
+    assert "heartbeat" in result.stdout
+    assert TOKEN not in result.stdout
