@@ -72,6 +72,13 @@ class RunningBot:
         )
         await app.start()
 
+    async def __aenter__(self) -> RunningBot:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+
     async def stop(self) -> None:
         app = self.app
         assert app.updater is not None

@@ -72,16 +72,12 @@ def test_health_fails_without_a_database(tmp_path: Path) -> None:
 async def test_health_and_backup_of_a_running_bot(
     server: FakeBotApiServer, clock: VirtualClock, db: Path, tmp_path: Path
 ) -> None:
-    bot = RunningBot(make_settings(db, server.api_root), clock)
-    await bot.start()
-    try:
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
         await onboard(server.api)
         await bot.services.dispatcher.tick()
         healthy = facenudge("health", cwd=tmp_path, DATABASE_PATH=str(db))
         copy = tmp_path / "copy.db"
         backup = facenudge("backup", str(copy), cwd=tmp_path, DATABASE_PATH=str(db))
-    finally:
-        await bot.stop()
     assert healthy.returncode == 0, healthy.stdout
     assert backup.returncode == 0, backup.stderr
     with sqlite3.connect(copy) as con:

@@ -48,9 +48,7 @@ async def test_new_user_gets_welcome_disclaimer_zone_question_and_default_plan(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    bot = RunningBot(make_settings(db, server.api_root), clock)
-    await bot.start()
-    try:
+    async with RunningBot(make_settings(db, server.api_root), clock):
         await onboard(api, "kathmandu")
         texts = texts_to(api, USER)
         assert "not medical advice" in texts[0]
@@ -61,8 +59,6 @@ async def test_new_user_gets_welcome_disclaimer_zone_question_and_default_plan(
         assert "21:00" in plan
         commands = api.commands[next(iter(api.commands))]
         assert {c["command"] for c in commands} >= {"start", "plan", "set", "today", "faq"}
-    finally:
-        await bot.stop()
 
 
 async def test_kathmandu_nudge_on_time_done_note_and_restart_without_repeat(
@@ -71,9 +67,7 @@ async def test_kathmandu_nudge_on_time_done_note_and_restart_without_repeat(
     api = server.api
     clock.set(datetime(2026, 11, 26, 8, 29, 57, tzinfo=KATHMANDU))
     settings = make_settings(db, server.api_root)
-    bot = RunningBot(settings, clock)
-    await bot.start()
-    try:
+    async with RunningBot(settings, clock):
         await onboard(api)
         api.send_text(USER, "/set yoga 08:30")
         await wait_text(api, "Facial yoga set to 08:30")
@@ -91,13 +85,9 @@ async def test_kathmandu_nudge_on_time_done_note_and_restart_without_repeat(
 
         api.send_text(USER, "felt great, jaw a bit sore", reply_to=nudge.message_id)
         await wait_text(api, "Note saved")
-    finally:
-        await bot.stop()
 
     sent_before = len(nudges_for(api, "Facial yoga"))
-    again = RunningBot(settings, clock)
-    await again.start()
-    try:
+    async with RunningBot(settings, clock):
         since = len(api.messages(USER))
         api.send_text(USER, "/plan")
         plan = await wait_text(api, "Your plan", since)
@@ -121,8 +111,6 @@ async def test_kathmandu_nudge_on_time_done_note_and_restart_without_repeat(
             }
         ]
         assert yoga[0]["due"].startswith("2026-11-26T08:30+05:45")
-    finally:
-        await again.stop()
 
 
 async def test_downtime_nudge_sent_once_on_start_within_catch_up_and_missed_beyond(
@@ -131,34 +119,24 @@ async def test_downtime_nudge_sent_once_on_start_within_catch_up_and_missed_beyo
     api = server.api
     clock.set(datetime(2026, 11, 26, 7, 0, tzinfo=KATHMANDU))
     settings = make_settings(db, server.api_root)
-    bot = RunningBot(settings, clock)
-    await bot.start()
-    try:
+    async with RunningBot(settings, clock):
         await onboard(api)
         api.send_text(USER, "/set yoga 07:30")
         await wait_text(api, "Facial yoga set to 07:30")
         api.send_text(USER, "/set supplements 04:00 07:45")
         await wait_text(api, "Calcium + vitamin D set to")
-    finally:
-        await bot.stop()
 
     # down from 07:00 to 08:10: yoga (07:30) and supplements (07:45) are within the 2 h window
     clock.set(datetime(2026, 11, 26, 8, 10, tzinfo=KATHMANDU))
-    again = RunningBot(settings, clock)
-    await again.start()
-    try:
+    async with RunningBot(settings, clock):
         await api.wait_for(lambda: bool(nudges_for(api, "Calcium")), timeout=5)
         await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")), timeout=5)
         await api.wait_until_idle(quiet=0.3)
         assert len(nudges_for(api, "Facial yoga")) == 1
         assert len(nudges_for(api, "Calcium")) == 1
-    finally:
-        await again.stop()
 
     # a third start sends nothing again
-    third = RunningBot(settings, clock)
-    await third.start()
-    try:
+    async with RunningBot(settings, clock) as third:
         await api.wait_until_idle(quiet=0.3)
         assert len(nudges_for(api, "Facial yoga")) == 1
         history = await third.services.repo.history(USER)
@@ -168,5 +146,3 @@ async def test_downtime_nudge_sent_once_on_start_within_catch_up_and_missed_beyo
             ("yoga", "07:30", "pending"),
             ("supplements", "07:45", "pending"),
         ]
-    finally:
-        await third.stop()

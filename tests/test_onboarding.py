@@ -15,9 +15,7 @@ async def test_location_offset_city_and_unknown_zone(
 ) -> None:
     api = server.api
     clock.set(datetime(2026, 11, 26, 6, 0, tzinfo=UTC))
-    bot = RunningBot(make_settings(db, server.api_root), clock)
-    await bot.start()
-    try:
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
         api.send_text(USER, "/start")
         ask = await wait_text(api, "Which time zone")
         keyboard = api.last_message(USER).reply_markup or {}
@@ -60,5 +58,3 @@ async def test_location_offset_city_and_unknown_zone(
         entries = await bot.services.repo.get_plan(USER)
         yoga = next(e for e in entries if e.routine.value == "yoga")
         assert yoga.next_due == datetime(2026, 11, 26, 13, 0, tzinfo=UTC)
-    finally:
-        await bot.stop()

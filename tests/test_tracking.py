@@ -29,9 +29,7 @@ async def test_answers_show_in_today_stats_pause_resume_export_and_forget(
 ) -> None:
     api = server.api
     clock.set(datetime(2026, 11, 26, 7, 59, 50, tzinfo=BERLIN))
-    bot = RunningBot(make_settings(db, server.api_root), clock)
-    await bot.start()
-    try:
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
         await onboard(api, "Europe/Berlin")
         for routine in ("supplements", "moisturize"):
             api.send_text(USER, f"/set {routine} 08:00")
@@ -107,8 +105,6 @@ async def test_answers_show_in_today_stats_pause_resume_export_and_forget(
         await api.wait_for_call("answerCallbackQuery", after=mark)
         await api.wait_until_idle()
         assert await bot.services.repo.get_user(USER) is None
-    finally:
-        await bot.stop()
 
 
 async def test_done_early_from_today_is_not_nudged_later(
@@ -116,9 +112,7 @@ async def test_done_early_from_today_is_not_nudged_later(
 ) -> None:
     api = server.api
     clock.set(datetime(2026, 11, 26, 7, 0, tzinfo=BERLIN))
-    bot = RunningBot(make_settings(db, server.api_root), clock)
-    await bot.start()
-    try:
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
         await onboard(api, "Europe/Berlin")
         since = len(api.messages(USER))
         api.send_text(USER, "/today")
@@ -134,5 +128,3 @@ async def test_done_early_from_today_is_not_nudged_later(
         await api.wait_until_idle()
         assert nudges_for(api, "Calcium")
         assert not nudges_for(api, "Facial yoga")
-    finally:
-        await bot.stop()
