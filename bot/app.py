@@ -13,9 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from telegram import BotCommand, ChatMember, Update
+from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
     ChatMemberHandler,
+    Defaults,
     MessageHandler,
     filters,
 )
@@ -56,6 +58,7 @@ def build_application(
     builder = (
         Application.builder()
         .token(token)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .rate_limiter(PriorityRateLimiter(settings.nudges_per_second))

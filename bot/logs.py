@@ -29,7 +29,7 @@ __all__ = ["NOISY_LOGGERS", "REDACTED", "Redactor", "SecretFilter", "setup_loggi
 REDACTED = "***"
 """What a secret is replaced with."""
 
-NOISY_LOGGERS: tuple[str, ...] = ("httpx", "httpcore", "apscheduler")
+NOISY_LOGGERS: tuple[str, ...] = ("httpx", "httpcore", "apscheduler", "bm25s")
 """Libraries whose INFO lines are noise (and, for httpx, carry the token in the URL)."""
 
 _TOKEN_SHAPE = r"\d{5,12}:[A-Za-z0-9_-]{30,}"

@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from telegram import Update
 
@@ -42,7 +43,7 @@ class VirtualClock:
 
 def make_settings(db: Path, api_root: str, **overrides: object) -> Settings:
     """Settings for a test bot, ignoring any .env in the working directory."""
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "telegram_bot_token": TOKEN,
         "telegram_api_url": api_root,
         "database_path": db,
