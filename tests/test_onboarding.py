@@ -26,6 +26,7 @@ async def test_location_offset_city_and_unknown_zone(
         api.send_text(USER, "how much calcium do I need?")
         answer = await wait_text(api, "1,000", since)
         assert "1,300" in answer
+        assert "not medical advice" not in answer  # /start already said it
         assert (await bot.services.repo.get_user(USER)).zone is None  # type: ignore[union-attr]
         assert "Which time zone" in ask
 

@@ -15,6 +15,8 @@ from schedules.zones import resolve_zone
 PRIVATE = filters.ChatType.PRIVATE
 MAX_NOTE = 1000
 MAX_QUESTION = 500
+DISCLAIMER_SHOWN = "disclaimer_shown"
+"""chat_data flag: the not-medical-advice line is said once per conversation."""
 
 Markup = ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 

@@ -14,15 +14,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot import texts
 from bot.callbacks import FAQ_PREFIX, parse_faq
 from bot.faq import FaqEntry
-from bot.handlers.common import MAX_QUESTION, PRIVATE, Feature, reply
+from bot.handlers.common import DISCLAIMER_SHOWN, MAX_QUESTION, PRIVATE, Feature, reply
 from bot.handlers.nudges import Nudges
 from bot.handlers.onboarding import Onboarding
 from bot.keyboards import faq_keyboard
 from bot.services import Services
 from bot.types import Context
 from schedules.zones import parse_zone
-
-DISCLAIMER_SHOWN = "disclaimer_shown"
 
 
 class Conversation(Feature):

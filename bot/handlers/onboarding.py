@@ -6,7 +6,7 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts
-from bot.handlers.common import PRIVATE, Feature, plan_text, reply
+from bot.handlers.common import DISCLAIMER_SHOWN, PRIVATE, Feature, plan_text, reply
 from bot.keyboards import location_keyboard
 from bot.repo import User
 from bot.types import Context
@@ -32,6 +32,8 @@ class Onboarding(Feature):
             return
         user, _ = await self.services.repo.register(sender.id, chat.id, self.services.now())
         await reply(update, texts.welcome())
+        if context.chat_data is not None:
+            context.chat_data[DISCLAIMER_SHOWN] = True
         if user.zone is None:
             await reply(update, texts.ask_zone(), location_keyboard())
             return
