@@ -25,8 +25,10 @@ _ACTION_CODES: Final = {v: k for k, v in _ACTIONS.items()}
 _ROUTINES: Final = {"y": Routine.YOGA, "m": Routine.MOISTURIZE, "s": Routine.SUPPLEMENTS}
 _ROUTINE_CODES: Final = {v: k for k, v in _ROUTINES.items()}
 
-_NUDGE = re.compile(r"n:(\d{1,18}):([dzk])")
-_TODAY = re.compile(r"t:([yms]):(\d{8}):(\d{4})")
+_NUDGE = re.compile(r"n:([0-9]{1,19}):([dzk])")
+_TODAY = re.compile(r"t:([yms]):([0-9]{8}):([0-9]{4})")
+MAX_ID: Final = 2**63 - 1
+"""SQLite's largest INTEGER: a bigger forged id must not reach the database."""
 _FAQ = re.compile(r"f:([a-z0-9_]{1,20})")
 _FORGET = re.compile(r"x:(yes|no)")
 
@@ -61,7 +63,7 @@ def today_data(routine: Routine, day: date, at: time) -> str:
 def parse_nudge(data: str) -> NudgeAction | None:
     """A nudge button's data, or None if it is not well formed."""
     match = _NUDGE.fullmatch(data)
-    if not match:
+    if not match or int(match[1]) > MAX_ID:
         return None
     return NudgeAction(int(match[1]), _ACTIONS[match[2]])
 
