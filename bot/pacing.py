@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any, Final
@@ -28,6 +29,9 @@ _SENDS = frozenset(
 _log = logging.getLogger(__name__)
 
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
+
+WINDOW: Final = 1.01
+"""The sliding window a nudge checks before it goes: a second plus a margin for jitter."""
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -53,6 +57,8 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._chat_next: dict[object, float] = {}
+        self._cap = max(1, int(per_second))
+        self._recent: deque[float] = deque()
 
     async def initialize(self) -> None:
         """Nothing to set up; required by the interface."""
@@ -74,6 +80,24 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
             self._chat_next = {k: v for k, v in self._chat_next.items() if v > now}
         return start - now
 
+    def _window_wait(self) -> float:
+        """How long a nudge must still wait so that no window holds more than the rate.
+
+        Replies take no booked slot of the nudges already waiting, so this checks what really
+        went out (nudges and replies) just before a nudge goes.
+        """
+        now = self._prune()
+        if len(self._recent) < self._cap:
+            return 0.0
+        return self._recent[0] + WINDOW - now + 0.001
+
+    def _prune(self) -> float:
+        """Forget sends older than the window; returns now."""
+        now = self._clock()
+        while self._recent and self._recent[0] <= now - WINDOW:
+            self._recent.popleft()
+        return now
+
     async def process_request(
         self,
         callback: Callable[..., Coroutine[Any, Any, JSON]],
@@ -88,7 +112,14 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         paced = endpoint.lower() in _SENDS and chat_id is not None
         for attempt in range(self._max_retries + 1):
             if paced:
-                await asyncio.sleep(self._reserve(chat_id, nudge=rate_limit_args == NUDGE))
+                nudge = rate_limit_args == NUDGE
+                await asyncio.sleep(self._reserve(chat_id, nudge=nudge))
+                while nudge:
+                    wait = self._window_wait()
+                    if wait <= 0:
+                        break
+                    await asyncio.sleep(wait)
+                self._recent.append(self._prune())
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:

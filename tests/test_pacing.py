@@ -1,0 +1,178 @@
+"""The priority rate limiter, with a controlled clock and recorded (not real) waits."""
+
+from __future__ import annotations
+
+import asyncio
+import types
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from telegram.error import RetryAfter
+
+from bot import pacing
+from bot.pacing import NUDGE, PriorityRateLimiter
+
+RATE = 29.0
+TELEGRAM_LIMIT = 30
+
+
+class FakeTime:
+    """A monotonic clock the test moves, and an ``asyncio.sleep`` that records and yields."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    fake = FakeTime()
+    monkeypatch.setattr(pacing, "asyncio", types.SimpleNamespace(sleep=fake.sleep))
+    return fake
+
+
+def limiter(fake: FakeTime) -> PriorityRateLimiter:
+    return PriorityRateLimiter(RATE, clock=fake)
+
+
+async def send(
+    lim: PriorityRateLimiter,
+    chat_id: int,
+    *,
+    nudge: bool = True,
+    callback: Any = None,
+    endpoint: str = "sendMessage",
+) -> object:
+    async def ok() -> object:
+        return {"chat": chat_id}
+
+    return await lim.process_request(
+        callback or ok, (), {}, endpoint, {"chat_id": chat_id}, NUDGE if nudge else None
+    )
+
+
+def test_nudges_to_different_chats_get_evenly_spaced_slots(fake: FakeTime) -> None:
+    lim = limiter(fake)
+    waits = [lim._reserve(chat, nudge=True) for chat in range(1, 61)]
+    assert waits == pytest.approx([i / RATE for i in range(60)])
+    # whatever the burst, no one-second window holds more than the rate
+    starts = [fake.now + w for w in waits]
+    assert max(sum(1 for s in starts if a <= s < a + 1) for a in starts) <= RATE
+
+
+async def test_interactive_reply_is_not_delayed_by_queued_nudges(fake: FakeTime) -> None:
+    lim = limiter(fake)
+    for chat in range(1, 301):
+        lim._reserve(chat, nudge=True)  # ten seconds of nudges already booked
+    assert await send(lim, 9999, nudge=False) == {"chat": 9999}
+    assert fake.sleeps == [0.0]
+    # and it takes a slot: the next nudge is pushed back, so the total stays under the limit
+    assert lim._reserve(10_000, nudge=True) == pytest.approx(301 / RATE)
+
+
+async def test_unpaced_methods_never_wait(fake: FakeTime) -> None:
+    lim = limiter(fake)
+    for chat in range(1, 50):
+        lim._reserve(chat, nudge=True)
+    await send(lim, 1, endpoint="answerCallbackQuery")
+    await send(lim, 1, endpoint="getUpdates")
+    assert fake.sleeps == []
+
+
+async def test_second_nudge_to_the_same_chat_waits_a_second(fake: FakeTime) -> None:
+    lim = limiter(fake)
+    await asyncio.gather(send(lim, 7), send(lim, 8), send(lim, 7))
+    assert fake.sleeps[0] == pytest.approx(0.0)
+    assert fake.sleeps[1] == pytest.approx(1 / RATE)
+    assert fake.sleeps[2] >= 1.0
+    # a reply to a chat also counts against that chat's second
+    lim2 = limiter(fake)
+    await send(lim2, 5, nudge=False)
+    assert lim2._reserve(5, nudge=True) >= 1.0
+
+
+async def test_retry_after_pauses_every_lane_and_retries(fake: FakeTime) -> None:
+    lim = limiter(fake)
+    attempts = 0
+
+    async def flood_once() -> object:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise RetryAfter(timedelta(seconds=3))
+        return {"ok": attempts}
+
+    assert await send(lim, 1, callback=flood_once) == {"ok": 2}
+    assert attempts == 2
+    assert fake.sleeps[-1] >= 3.0  # the retry itself waited out retry_after
+    # meanwhile every other send waits too: nudges and replies alike
+    assert lim._reserve(2, nudge=True) >= 3.0
+    assert lim._reserve(3, nudge=False) >= 3.0
+    fake.now += 3.2
+    assert lim._reserve(4, nudge=False) == 0.0
+
+
+async def test_retry_after_on_an_unpaced_call_sleeps_then_retries(fake: FakeTime) -> None:
+    lim = limiter(fake)
+    calls = 0
+
+    async def flood_once() -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RetryAfter(timedelta(seconds=2))
+        return True
+
+    assert await send(lim, 1, callback=flood_once, endpoint="answerCallbackQuery") is True
+    assert fake.sleeps == [pytest.approx(2.1)]
+
+
+async def test_persistent_flood_gives_up_after_max_retries(fake: FakeTime) -> None:
+    lim = PriorityRateLimiter(RATE, max_retries=2, clock=fake)
+    calls = 0
+
+    async def always_flooded() -> object:
+        nonlocal calls
+        calls += 1
+        raise RetryAfter(timedelta(seconds=1))
+
+    with pytest.raises(RetryAfter):
+        await send(lim, 1, callback=always_flooded)
+    assert calls == 3
+
+
+async def test_replies_during_a_burst_never_push_a_window_over_telegrams_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nudges already booked don't move when a reply jumps in, so the limiter checks what went."""
+    fake = FakeTime()
+
+    async def advancing_sleep(seconds: float) -> None:
+        fake.sleeps.append(seconds)
+        fake.now += max(0.0, seconds)
+
+    monkeypatch.setattr(pacing, "asyncio", types.SimpleNamespace(sleep=advancing_sleep))
+    lim = limiter(fake)
+    sent: list[float] = []
+
+    async def record() -> object:
+        sent.append(fake.now)
+        return True
+
+    for chat in range(1, 61):
+        lim._reserve(chat, nudge=True)  # a whole batch books its slots up front
+    for chat in range(1, 61):
+        if chat % 10 == 0:
+            await send(lim, 50_000 + chat, nudge=False, callback=record)
+        await send(lim, chat, callback=record)
+    assert len(sent) == 66
+    assert max(sum(1 for s in sent if a - 1.0 < s <= a) for a in sent) <= TELEGRAM_LIMIT
+    assert lim._reserve(99, nudge=False) == 0.0
