@@ -3,8 +3,9 @@
 APScheduler (PTB's JobQueue) only wakes it: one one-shot job armed for the earliest due instant
 (at most a minute away), never one job per reminder. Each tick places due slots as nudges,
 closes the day's unanswered ones, claims a small batch (the intent to send, committed first),
-sends it through the priority rate limiter and records each result. A crash between claim and
-result leaves the claim, which start-up sends again: at most the one in flight repeats.
+then sends it one message at a time through the priority rate limiter, recording each result.
+Only one send is ever on the wire, so a crash repeats at most that one: start-up resends the
+claims left behind, and all but the one in flight were never sent.
 """
 
 from __future__ import annotations
@@ -78,6 +79,11 @@ class Dispatcher:
         """Finish the message in flight, claim nothing new."""
         self._stopping = True
 
+    @property
+    def _sending_allowed(self) -> bool:
+        """False once shutdown began: finish the send in flight, start no other."""
+        return not self._stopping and self._app is not None and self._app.running
+
     def wake_at(self, at: datetime) -> None:
         """Make sure a tick runs no later than ``at``."""
         if self._app is None or self._app.job_queue is None or self._stopping:
@@ -86,6 +92,7 @@ class Dispatcher:
             return
         if self._armed is not None:
             self._armed.schedule_removal()
+        at = min(at, self._clock() + MAX_SLEEP)
         delay = max(0.0, (at - self._clock()).total_seconds())
         self._armed = self._app.job_queue.run_once(
             self._on_wake, when=delay, name="dispatch", job_kwargs={"misfire_grace_time": None}
@@ -93,12 +100,15 @@ class Dispatcher:
         self._armed_for = at
 
     async def _on_wake(self, _: Context) -> None:
+        """Run a tick, then re-arm even if it failed, so one error never stops the nudges."""
         self._armed = None
         self._armed_for = None
-        await self.tick()
-        now = self._clock()
-        upcoming = await self._repo.next_wake()
-        self.wake_at(min(upcoming, now + MAX_SLEEP) if upcoming else now + MAX_SLEEP)
+        upcoming: datetime | None = None
+        try:
+            await self.tick()
+            upcoming = await self._repo.next_wake()
+        finally:
+            self.wake_at(upcoming or self._clock() + MAX_SLEEP)
 
     async def tick(self) -> TickReport:
         """Do everything that is due now; safe to call at any time, runs one at a time."""
@@ -111,14 +121,18 @@ class Dispatcher:
                 report.placed += placed
                 if placed < PLACE_BATCH:
                     break
-            while not self._stopping:
+            while self._sending_allowed:
                 now = self._clock()
                 claims = await self._repo.claim_sends(now, BATCH, now - self._catch_up)
                 if not claims:
                     break
-                results = await asyncio.gather(*(self._deliver(c) for c in claims))
-                report.sent += sum(results)
-                report.failed += len(results) - sum(results)
+                for index, claim in enumerate(claims):
+                    if not self._sending_allowed:
+                        await self._repo.release_claims([c.nudge_id for c in claims[index:]])
+                        break
+                    delivered = await self._deliver(claim)
+                    report.sent += delivered
+                    report.failed += not delivered
             await self._send_summaries(now)
             await self._repo.heartbeat(self._clock())
             _log.info(

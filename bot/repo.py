@@ -614,6 +614,14 @@ class Repository:
                 (delivery, to_ts(retry_at) if retry_at else None, nudge_id),
             )
 
+    async def release_claims(self, nudge_ids: list[int]) -> None:
+        """Claims a stopping dispatcher never sent go back to the queue."""
+        async with self._tx() as db:
+            await db.executemany(
+                "UPDATE nudges SET delivery = 'queued' WHERE id = ? AND delivery = 'sending'",
+                [(i,) for i in nudge_ids],
+            )
+
     async def recover_in_flight(self) -> int:
         """After a crash, sends that were claimed but never confirmed go out again."""
         async with self._tx() as db:

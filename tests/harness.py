@@ -6,6 +6,7 @@ a second from now without waiting for a wall-clock minute; APScheduler still sle
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -117,11 +118,17 @@ class BotProcess:
         """SIGKILL: no cleanup of any kind runs."""
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
 
-    def terminate(self) -> tuple[int, str]:
-        """SIGTERM and wait; returns the exit code and stderr."""
+    async def terminate(self) -> tuple[int, str]:
+        """SIGTERM and wait; returns the exit code and stderr.
+
+        The wait runs in a thread: the stand-in lives on this event loop and must keep
+        answering the bot's last getUpdates (the offset confirmation PTB makes on its way out).
+        """
         self.proc.send_signal(signal.SIGTERM)
-        _, err = self.proc.communicate(timeout=20)
+        _, err = await asyncio.to_thread(self.proc.communicate, timeout=20)
         return self.proc.returncode, err.decode()
 
 
