@@ -1,0 +1,160 @@
+"""Bad input gets a clear answer, changes nothing, and never leaves a traceback in the log."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot import texts
+from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from tests.harness import USER, RunningBot, VirtualClock, make_settings, texts_to
+from tests.test_core_loop import nudges_for, onboard, wait_text
+
+DAY = datetime(2026, 11, 26, tzinfo=UTC)
+OTHER = USER + 1
+GROUP = -1_001_234_567_890
+
+
+async def reply_to(api: FakeBotApi, chat: int, text: str, needle: str) -> str:
+    """Send ``text`` as ``chat`` and wait for the bot's answer containing ``needle``."""
+    since = len(api.messages(chat))
+    api.send_text(chat, text)
+    await api.wait_for(
+        lambda: any(needle in t for t in texts_to(api, chat)[since:]),
+        what=f"an answer to {text[:30]!r} containing {needle!r}",
+    )
+    await api.wait_until_idle()
+    answers = texts_to(api, chat)[since:]
+    assert len(answers) == 1, answers
+    return answers[0]
+
+
+async def press_answer(api: FakeBotApi, chat: int, message_id: int, data: str) -> str | None:
+    """Press a button with any data (forged too) and return the toast text."""
+    mark = api.mark()
+    query = api.press(chat, message_id, data, strict=False)
+    await api.wait_for_call("answerCallbackQuery", after=mark)
+    return api.callback_answers[query]["text"]  # type: ignore[return-value]
+
+
+@pytest.fixture
+def errors(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.INFO)
+    return caplog
+
+
+def no_errors(caplog: pytest.LogCaptureFixture) -> None:
+    bad = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert bad == [], [(r.name, r.getMessage()) for r in bad]
+
+
+async def test_forged_stale_and_foreign_buttons_change_nothing(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path, errors: pytest.LogCaptureFixture
+) -> None:
+    api = server.api
+    clock.set(DAY.replace(hour=7))
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "UTC")
+        api.send_text(OTHER, "/start")
+        await api.wait_for(lambda: any("Which time zone" in t for t in texts_to(api, OTHER)))
+        api.send_text(OTHER, "UTC")
+        await api.wait_for(lambda: any("Your plan" in t for t in texts_to(api, OTHER)))
+        clock.set(DAY.replace(hour=8, second=1))
+        await bot.services.dispatcher.tick()
+        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
+        nudge = api.message(USER, nudges_for(api, "Facial yoga")[0])
+        before = await bot.services.repo.history(USER)
+
+        for forged in ("n:999:d", "n:999999999999999999999:d", "garbage", "x" * 64, "n:1:q", ""):
+            toast = await press_answer(api, USER, nudge.message_id, forged)
+            assert toast == texts.STALE_BUTTON, forged
+        # the other user presses A's real button data on a message of their own
+        theirs = api.last_message(OTHER)
+        for label in ("✅ Done", "⏭ Skip", "⏰ Snooze"):
+            toast = await press_answer(
+                api, OTHER, theirs.message_id, nudge.callback_data_for(label)
+            )
+            assert toast == texts.STALE_BUTTON
+        await api.wait_until_idle()
+        assert await bot.services.repo.history(USER) == before
+        assert api.message(USER, nudge.message_id).text == nudge.text
+        assert api.calls_to("editMessageText") == []
+        # the owner's own press still works afterwards
+        toast = await press_answer(api, USER, nudge.message_id, nudge.callback_data_for("✅ Done"))
+        assert toast == texts.press_ack(before[0].outcome.DONE, True, before[0].outcome.DONE)
+    no_errors(errors)
+
+
+async def test_malformed_commands_get_clear_answers_and_change_nothing(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path, errors: pytest.LogCaptureFixture
+) -> None:
+    api = server.api
+    clock.set(DAY.replace(hour=7))
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        repo = bot.services.repo
+        await onboard(api, "UTC")
+        await api.wait_until_idle()
+        plan, user = await repo.get_plan(USER), await repo.get_user(USER)
+
+        cases = [
+            ("/frobnicate", "don't know that command"),
+            ("/set yoga 25:00", "isn't a time I understand"),
+            ("/set yoga 8:61", "isn't a time I understand"),
+            ("/set banana 08:00", "don't know a routine called"),
+            ("/set yoga", "To set times"),
+            ("/timezone Mars/Olympus", "couldn't find a time zone"),
+            ("/snooze abc", "Set it with"),
+            ("/snooze 100000000000000000000000", "Set it with"),
+            ("/pause -3", "Pause for how many days"),
+            ("/pause 99999999999999999999", "Pause for how many days"),
+            ("/nag 1 99", "Nothing was changed"),
+            ("/on", "Which routine"),
+            ("/off banana", "don't know a routine called"),
+            ("x" * 4000, "a lot of text"),
+        ]
+        for text, needle in cases:
+            await reply_to(api, USER, text, needle)
+
+        assert await repo.get_plan(USER) == plan
+        assert await repo.get_user(USER) == user
+    no_errors(errors)
+
+
+async def test_stickers_photos_edits_and_groups(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path, errors: pytest.LogCaptureFixture
+) -> None:
+    api = server.api
+    clock.set(DAY.replace(hour=7))
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "UTC")
+        await api.wait_until_idle()
+        plan = await bot.services.repo.get_plan(USER)
+
+        for send in (lambda: api.send_sticker(USER), lambda: api.send_photo(USER, "my face")):
+            since = len(api.messages(USER))
+            send()
+            await wait_text(api, "I can only read text", since)
+
+        since = len(api.messages(USER))
+        mid = api.send_text(USER, "/help")
+        await wait_text(api, "What I can do", since)
+        await api.wait_until_idle()
+        since = len(api.messages(USER))
+        api.edit_text(USER, mid, "/set yoga 09:00")
+        await api.wait_until_idle(quiet=0.2)
+        assert texts_to(api, USER)[since:] == []
+        assert await bot.services.repo.get_plan(USER) == plan
+
+        api.send_group_text(GROUP, USER, "/set yoga 09:00")
+        await api.wait_for(lambda: bool(api.messages(GROUP)))
+        await api.wait_until_idle()
+        assert texts_to(api, GROUP) == [texts.PRIVATE_ONLY]
+        assert await bot.services.repo.get_plan(USER) == plan
+        # a nudge due later still goes out: nothing above broke the bot
+        clock.set(DAY.replace(hour=8) + timedelta(seconds=1))
+        await bot.services.dispatcher.tick()
+        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
+    no_errors(errors)

@@ -1,0 +1,227 @@
+"""Telegram's failures and limits against the running bot: 403, 429, 5xx, timeouts, bursts."""
+
+from __future__ import annotations
+
+import asyncio
+import time as wall
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+from telegram.request import HTTPXRequest
+
+from bot.app import build_application
+from bot.dispatcher import TickReport
+from bot.fakeapi import Call, FakeBotApi, FakeBotApiServer
+from bot.settings import Settings
+from schedules.routines import Routine
+from tests.harness import TOKEN, USER, RunningBot, VirtualClock, make_settings
+from tests.test_core_loop import nudges_for, onboard, wait_text
+
+DAY = datetime(2026, 11, 26, tzinfo=UTC)
+YOGA_DUE = DAY.replace(hour=8)  # the default plan's facial yoga, in UTC
+HELPER = 777_777
+
+
+async def until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+    """Poll an async condition (database state has no change notification)."""
+    deadline = wall.monotonic() + timeout
+    while not await check():
+        assert wall.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+async def jump(bot: RunningBot, clock: VirtualClock, instant: datetime) -> TickReport:
+    """Move virtual time and run the dispatcher's tick now (its armed job sleeps in real time)."""
+    clock.set(instant)
+    return await bot.services.dispatcher.tick()
+
+
+def nudge_sends(api: FakeBotApi, chat_id: int) -> list[Call]:
+    """Every attempt to send a nudge (a message with the Done button) to a chat."""
+    return [
+        c
+        for c in api.calls_to("sendMessage", chat_id=chat_id)
+        if "Reply to this message" in (c.text or "")
+    ]
+
+
+async def started(api: FakeBotApi, clock: VirtualClock, settings: Settings) -> RunningBot:
+    clock.set(DAY.replace(hour=7))
+    bot = RunningBot(settings, clock)
+    await bot.start()
+    await onboard(api, "UTC")
+    return bot
+
+
+async def test_blocked_user_is_marked_inactive_and_not_nudged_until_they_return(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    bot = await started(api, clock, make_settings(db, server.api_root))
+    try:
+        api.fail_next("sendMessage", 403, chat_id=USER)  # only once: a retry would get through
+        report = await jump(bot, clock, YOGA_DUE + timedelta(seconds=1))
+        assert (report.sent, report.failed) == (0, 1)
+        assert [c.status for c in nudge_sends(api, USER)] == [403]
+
+        async def inactive() -> bool:
+            user = await bot.services.repo.get_user(USER)
+            return user is not None and user.active is False
+
+        await until(inactive)
+        # supplements (09:00) and moisturizing (21:00) fall due: nothing is tried
+        for hour in (9, 21):
+            report = await jump(bot, clock, DAY.replace(hour=hour, second=1))
+            assert (report.placed, report.sent, report.failed) == (0, 0, 0)
+        await api.wait_until_idle(quiet=0.2)
+        assert len(nudge_sends(api, USER)) == 1
+        assert nudges_for(api, "") == []
+
+        since = len(api.messages(USER))
+        api.send_text(USER, "/start")
+        await wait_text(api, "Your plan", since)
+        user = await bot.services.repo.get_user(USER)
+        assert user is not None
+        assert user.active is True
+        await jump(bot, clock, YOGA_DUE + timedelta(days=1, seconds=1))
+        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")), what="nudge after return")
+        assert [c.status for c in nudge_sends(api, USER)] == [403, 200]
+    finally:
+        await bot.stop()
+
+
+async def test_block_update_alone_stops_nudges(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    bot = await started(api, clock, make_settings(db, server.api_root))
+    try:
+        api.block(USER)
+
+        async def inactive() -> bool:
+            user = await bot.services.repo.get_user(USER)
+            return user is not None and not user.active
+
+        await until(inactive)
+        report = await jump(bot, clock, YOGA_DUE + timedelta(seconds=1))
+        assert (report.placed, report.sent, report.failed) == (0, 0, 0)
+        await api.wait_until_idle(quiet=0.2)
+        assert nudge_sends(api, USER) == []
+    finally:
+        await bot.stop()
+
+
+async def test_429_retry_after_is_honoured_and_the_nudge_arrives_once(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    bot = await started(api, clock, make_settings(db, server.api_root))
+    try:
+        api.fail_next("sendMessage", 429, retry_after=1, chat_id=USER)
+        await jump(bot, clock, YOGA_DUE + timedelta(seconds=1))
+        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")), timeout=6)
+        await api.wait_until_idle(quiet=0.3)
+        attempts = nudge_sends(api, USER)
+        assert [c.status for c in attempts] == [429, 200]
+        assert attempts[1].time - attempts[0].time >= 1.0
+        assert len(nudges_for(api, "Facial yoga")) == 1
+    finally:
+        await bot.stop()
+
+
+async def test_bad_gateway_twice_then_ok_delivers_once(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    bot = await started(api, clock, make_settings(db, server.api_root))
+    try:
+        api.fail_next("sendMessage", 502, times=2, chat_id=USER)
+        await jump(bot, clock, YOGA_DUE + timedelta(seconds=1))
+        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")), timeout=8)
+        await api.wait_until_idle(quiet=0.3)
+        assert [c.status for c in nudge_sends(api, USER)] == [502, 502, 200]
+        assert len(nudges_for(api, "Facial yoga")) == 1
+        history = await bot.services.repo.history(USER)
+        assert [(n.routine, n.delivery) for n in history] == [(Routine.YOGA, "sent")]
+    finally:
+        await bot.stop()
+
+
+class ShortTimeoutBot(RunningBot):
+    """The real application with a 1 s read timeout, so a slow send times out quickly."""
+
+    def __init__(self, settings: Settings, clock: VirtualClock) -> None:
+        request = HTTPXRequest(connection_pool_size=64, read_timeout=1.0)
+        self.app = build_application(settings, TOKEN, clock=clock, request=request)
+
+
+async def test_send_that_times_out_is_uncertain_and_never_resent(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(DAY.replace(hour=7))
+    bot = ShortTimeoutBot(make_settings(db, server.api_root), clock)
+    await bot.start()
+    try:
+        await onboard(api, "UTC")
+        api.set_delay("sendMessage", 1.6)  # the message lands, the answer comes too late
+        report = await jump(bot, clock, YOGA_DUE + timedelta(seconds=1))
+        assert (report.sent, report.failed) == (0, 1)
+        history = await bot.services.repo.history(USER)
+        assert [n.delivery for n in history] == ["uncertain"]
+        api.set_delay("sendMessage", 0)
+        # later ticks (a few minutes on) do not try it again
+        report = await jump(bot, clock, YOGA_DUE + timedelta(minutes=3))
+        assert (report.sent, report.failed) == (0, 0)
+        await api.wait_until_idle(quiet=0.3)
+        assert len(nudge_sends(api, USER)) == 1
+        assert len(nudges_for(api, "Facial yoga")) == 1
+    finally:
+        await bot.stop()
+
+
+async def test_burst_of_sixty_respects_limits_in_due_order_while_replies_stay_quick(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(DAY.replace(hour=7))
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        services = bot.services
+        users = list(range(1001, 1061))
+        early, late = users[::2], users[1::2]
+        for uid in users:
+            user, _ = await services.repo.register(uid, uid, clock())
+            await services.set_zone(user, "UTC")
+            user, _ = await services.repo.register(uid, uid, clock())
+            at = time(8, 0) if uid in early else time(8, 1)
+            await services.set_times(user, Routine.YOGA, [at])
+        api.enforce_limits()
+        mark = api.mark()
+        burst = asyncio.create_task(jump(bot, clock, YOGA_DUE + timedelta(minutes=1, seconds=1)))
+
+        def delivered() -> list[Call]:
+            return [
+                c
+                for c in api.calls[mark:]
+                if c.method == "sendMessage" and c.ok and c.chat_id in users
+            ]
+
+        await api.wait_for(lambda: len(delivered()) >= 10, timeout=5, what="ten nudges")
+        asked = wall.monotonic()
+        api.send_text(HELPER, "/help")
+        answer = await api.wait_for_call("sendMessage", chat_id=HELPER, after=mark, timeout=5)
+        assert answer.ok
+        assert answer.time + answer.duration - asked < 1.5
+        assert len(delivered()) < len(users), "the reply should have come during the burst"
+
+        report = await asyncio.wait_for(burst, timeout=10)
+        assert (report.placed, report.sent, report.failed) == (60, 60, 0)
+        await api.wait_until_idle(quiet=0.3)
+        assert api.rejected_by_limits == 0
+        for uid in users:
+            assert len(api.messages(uid)) == 1, uid
+            assert len(nudge_sends(api, uid)) == 1, uid
+        order = [c.chat_id for c in delivered()]
+        assert set(order[: len(early)]) == set(early)
+        assert set(order[len(early) :]) == set(late)
