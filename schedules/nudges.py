@@ -86,11 +86,8 @@ def first_due(at: time, tz: tzinfo, now: datetime) -> datetime:
 
 
 def snooze_until(now: datetime, minutes: int) -> datetime:
-    """When a snoozed nudge comes back, rounded up to the next whole minute."""
-    later = now + timedelta(minutes=minutes)
-    if later.second or later.microsecond:
-        later = later.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    return later
+    """When a snoozed nudge comes back."""
+    return now + timedelta(minutes=minutes)
 
 
 def next_summary(tz: tzinfo, after: datetime) -> datetime:

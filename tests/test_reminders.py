@@ -1,0 +1,99 @@
+"""Snooze length, repeat-until-answered (/nag) and the weekly summary, end to end."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from tests.harness import USER, RunningBot, VirtualClock, make_settings
+from tests.test_core_loop import nudges_for, onboard, wait_text
+
+BERLIN = ZoneInfo("Europe/Berlin")
+EIGHT = datetime(2026, 11, 26, 8, 0, tzinfo=BERLIN)
+
+
+async def at(bot: RunningBot, clock: VirtualClock, api: FakeBotApi, instant: datetime) -> None:
+    """Jump the clock, let the dispatcher do what is due, and wait until the bot is quiet."""
+    clock.set(instant)
+    await bot.services.dispatcher.tick()
+    await api.wait_until_idle()
+
+
+async def command(api: FakeBotApi, text: str, expect: str) -> str:
+    since = len(api.messages(USER))
+    api.send_text(USER, text)
+    return await wait_text(api, expect, since)
+
+
+async def test_snooze_waits_the_chosen_minutes_and_keeps_the_daily_time(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(EIGHT - timedelta(hours=1))
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        await command(api, "/snooze 15", "Snooze now waits 15 minutes")
+        await at(bot, clock, api, EIGHT + timedelta(seconds=2))
+        nudge = api.message(USER, nudges_for(api, "Facial yoga")[0])
+        api.press(USER, nudge.message_id, nudge.callback_data_for("⏰ Snooze"))
+        await api.wait_for(lambda: "snoozed until 08:15" in (nudge.text or ""))
+
+        await at(bot, clock, api, EIGHT + timedelta(minutes=14))
+        assert len(nudges_for(api, "Facial yoga")) == 1
+        await at(bot, clock, api, EIGHT + timedelta(minutes=15, seconds=5))
+        assert len(nudges_for(api, "Facial yoga")) == 2
+
+        plan = await command(api, "/plan", "Your plan")
+        assert "Facial yoga: 08:00 — next Fri 27 Nov 08:00" in plan
+
+
+async def test_nag_resends_an_unanswered_nudge_at_most_n_times(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(EIGHT - timedelta(hours=1))
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        await command(api, "/nag 20 2", "every 20 min, at most 2 times")
+        await at(bot, clock, api, EIGHT + timedelta(seconds=2))
+        for minutes in (20, 40, 60, 80):
+            await at(bot, clock, api, EIGHT + timedelta(minutes=minutes, seconds=2))
+        yoga = [api.message(USER, m).text or "" for m in nudges_for(api, "Facial yoga")]
+        assert len(yoga) == 3
+        assert ["(again)" in text for text in yoga] == [False, True, True]
+
+        await command(api, "/nag off", "won't be re-sent")
+        await at(bot, clock, api, EIGHT + timedelta(days=1, seconds=2))
+        await at(bot, clock, api, EIGHT + timedelta(days=1, minutes=21))
+        assert len(nudges_for(api, "Facial yoga")) == 4
+
+
+async def test_weekly_summary_on_sunday_evening_and_its_opt_out(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(EIGHT - timedelta(hours=1))  # Thursday
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        await command(api, "/off moisturize", "Moisturizing is off")
+        await command(api, "/off supplements", "Calcium + vitamin D is off")
+        await at(bot, clock, api, EIGHT + timedelta(seconds=2))
+        nudge = api.message(USER, nudges_for(api, "Facial yoga")[0])
+        api.press(USER, nudge.message_id, nudge.callback_data_for("✅ Done"))
+        await api.wait_for(lambda: "✅ done" in (nudge.text or ""))
+
+        sunday = datetime(2026, 11, 29, 19, 0, 5, tzinfo=BERLIN)
+        await at(bot, clock, api, sunday - timedelta(minutes=1))
+        assert not [t for t in (m.text or "" for m in api.messages(USER)) if "Your week" in t]
+        await at(bot, clock, api, sunday)
+        summary = api.last_message(USER)
+        # Thu done; Fri and Sat missed; Sunday's is still open, so it doesn't count yet
+        assert "Your week: 33% of your nudges done." in (summary.text or "")
+        api.press(USER, summary.message_id, summary.callback_data_for("Stop weekly summaries"))
+        await api.wait_for(lambda: not summary.button_labels)
+
+        await at(bot, clock, api, sunday + timedelta(days=7))
+        weekly = [m for m in api.messages(USER) if "Your week" in (m.text or "")]
+        assert len(weekly) == 1
