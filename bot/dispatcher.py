@@ -138,7 +138,7 @@ class Dispatcher:
             _log.info(
                 "dispatch tick",
                 extra={
-                    "placed": report.placed,
+                    "due": report.placed,
                     "expired": report.expired,
                     "sent": report.sent,
                     "failed": report.failed,

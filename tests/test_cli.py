@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import os
 import sqlite3
 import subprocess
@@ -12,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.fakeapi import FakeBotApiServer
+from bot.logs import setup_logging
 from tests.harness import ROOT, TOKEN, USER, RunningBot, VirtualClock, make_settings
 from tests.test_core_loop import onboard
 
@@ -97,3 +101,25 @@ def test_health_reports_a_stale_heartbeat(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "heartbeat" in result.stdout
     assert TOKEN not in result.stdout
+
+
+async def test_json_logs_have_one_line_per_tick_and_never_the_token(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    stream = io.StringIO()
+    setup_logging("INFO", "json", [TOKEN], stream=stream)
+    try:
+        async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+            await onboard(server.api)
+            await bot.services.dispatcher.tick()
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    ticks = [line for line in lines if line["event"] == "dispatch tick"]
+    assert ticks
+    assert {"due", "sent", "failed", "duration_ms", "time", "level"} <= ticks[-1].keys()
+    assert TOKEN not in stream.getvalue()
+    assert TOKEN.split(":")[1] not in stream.getvalue()
