@@ -1,11 +1,12 @@
 """The dispatcher: sends what the database says is due, and arms itself for the next instant.
 
 APScheduler (PTB's JobQueue) only wakes it: one one-shot job armed for the earliest due instant
-(at most a minute away), never one job per reminder. Each tick places due slots as nudges,
-closes the day's unanswered ones, claims a small batch (the intent to send, committed first),
-then sends it one message at a time through the priority rate limiter, recording each result.
-Only one send is ever on the wire, so a crash repeats at most that one: start-up resends the
-claims left behind, and all but the one in flight were never sent.
+(at most a minute away), never one job per reminder. A tick closes the day's unanswered nudges,
+then alternates: place a batch of due slots as nudges, claim a small batch of sends (the intent,
+committed first), send those one message at a time through the priority rate limiter and record
+each result. A popular minute thus starts sending before all of it is placed. Only one send is
+ever on the wire, so a crash repeats at most that one: start-up resends the claims left behind,
+and all but the one in flight were never sent.
 """
 
 from __future__ import annotations
@@ -117,14 +118,16 @@ class Dispatcher:
             report = TickReport()
             now = self._clock()
             report.expired = await self._repo.expire_open(now)
-            while (placed := await self._repo.materialize_due(now, PLACE_BATCH, self._place)) > 0:
-                report.placed += placed
-                if placed < PLACE_BATCH:
-                    break
-            while self._sending_allowed:
+            while True:
                 now = self._clock()
-                claims = await self._repo.claim_sends(now, BATCH, now - self._catch_up)
-                if not claims:
+                placed = await self._repo.materialize_due(now, PLACE_BATCH, self._place)
+                report.placed += placed
+                claims = (
+                    await self._repo.claim_sends(now, BATCH, now - self._catch_up)
+                    if self._sending_allowed
+                    else []
+                )
+                if not claims and placed < PLACE_BATCH:
                     break
                 for index, claim in enumerate(claims):
                     if not self._sending_allowed:

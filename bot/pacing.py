@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
@@ -57,7 +58,7 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._chat_next: dict[object, float] = {}
-        self._cap = max(1, int(per_second))
+        self._cap = max(1, math.ceil(per_second))
         self._recent: deque[float] = deque()
 
     async def initialize(self) -> None:

@@ -477,6 +477,8 @@ class Repository:
                 (to_ts(now), limit),
             ) as cursor:
                 rows = list(await cursor.fetchall())
+            inserts: list[tuple[object, ...]] = []
+            advances: list[tuple[object, ...]] = []
             for row in rows:
                 slot = DueSlot(
                     user_id=row["user_id"],
@@ -488,16 +490,12 @@ class Repository:
                 )
                 occ = place(slot)
                 sendable = occ.outcome is Outcome.PENDING
-                await db.execute(
-                    "INSERT INTO nudges (user_id, routine, local_date, local_time, due_at, day_end,"
-                    " outcome, send_at, delivery) "
-                    "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM nudges "
-                    "WHERE user_id = ? AND routine = ? AND local_date = ? AND outcome = 'done') "
-                    "ON CONFLICT DO NOTHING",
+                day = occ.local_date.isoformat()
+                inserts.append(
                     (
                         slot.user_id,
                         slot.routine.value,
-                        occ.local_date.isoformat(),
+                        day,
                         _hhmm(occ.local_time),
                         to_ts(occ.due),
                         to_ts(occ.day_end),
@@ -506,20 +504,31 @@ class Repository:
                         "queued" if sendable else "none",
                         slot.user_id,
                         slot.routine.value,
-                        occ.local_date.isoformat(),
-                    ),
+                        day,
+                    )
                 )
-                await db.execute(
-                    "UPDATE slots SET next_due = ? "
-                    "WHERE user_id = ? AND routine = ? AND local_time = ? AND next_due = ?",
+                advances.append(
                     (
                         to_ts(occ.next_due),
                         slot.user_id,
                         slot.routine.value,
                         _hhmm(slot.local_time),
                         to_ts(slot.due),
-                    ),
+                    )
                 )
+            await db.executemany(
+                "INSERT INTO nudges (user_id, routine, local_date, local_time, due_at, day_end,"
+                " outcome, send_at, delivery) "
+                "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM nudges "
+                "WHERE user_id = ? AND routine = ? AND local_date = ? AND outcome = 'done') "
+                "ON CONFLICT DO NOTHING",
+                inserts,
+            )
+            await db.executemany(
+                "UPDATE slots SET next_due = ? "
+                "WHERE user_id = ? AND routine = ? AND local_time = ? AND next_due = ?",
+                advances,
+            )
             return len(rows)
 
     async def expire_open(self, now: datetime) -> int:

@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0:8443"
     webhook_secret: SecretStr | None = None
     catch_up_hours: float = Field(default=2.0, ge=0, le=24)
-    nudges_per_second: float = Field(default=29.0, gt=0, le=1000)
+    nudges_per_second: float = Field(default=29.5, gt=0, le=1000)
 
     @field_validator("log_level", mode="before")
     @classmethod
