@@ -3,8 +3,9 @@
 PTB's ``AIORateLimiter`` is one FIFO: a user's reply waits behind every queued nudge (9 s
 measured behind 300). This limiter has two lanes. Broadcast nudges (``rate_limit_args=NUDGE``)
 take evenly spaced slots under a global rate and at most one per chat per second; interactive
-requests go at once and push the next nudge slot back, so the total stays under the limit.
-A ``429 retry_after`` pauses every lane for that long, then the request is retried.
+requests skip that queue and push the next nudge slot back. Every send, of either lane, also
+checks what really went out in the last second, so no window ever holds more than Telegram's
+limit. A ``429 retry_after`` pauses every lane for that long, then the request is retried.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ _log = logging.getLogger(__name__)
 
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
 
-WINDOW: Final = 1.01
-"""The sliding window a nudge checks before it goes: a second plus a margin for jitter."""
+WINDOW_LIMIT: Final = 30
+"""Telegram's overall limit: no sliding window may hold more sends than this."""
+WINDOW: Final = 1.0
+"""The sliding window Telegram counts sends in."""
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -58,8 +61,9 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._chat_next: dict[object, float] = {}
-        self._cap = max(1, math.ceil(per_second))
+        self._cap = max(WINDOW_LIMIT, math.ceil(per_second))
         self._recent: deque[float] = deque()
+        self._in_flight = 0
 
     async def initialize(self) -> None:
         """Nothing to set up; required by the interface."""
@@ -82,15 +86,19 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         return start - now
 
     def _window_wait(self) -> float:
-        """How long a nudge must still wait so that no window holds more than the rate.
+        """How long a send must still wait so that no window holds more than the limit.
 
-        Replies take no booked slot of the nudges already waiting, so this checks what really
-        went out (nudges and replies) just before a nudge goes.
+        Booked slots alone can't promise that (a reply takes no slot of the nudges already
+        booked), so this counts what really went out, both lanes, just before anything goes.
+        A send is dated when its response came back: it reached Telegram no later than that, so
+        a window measured from there is never shorter than the one Telegram sees.
         """
         now = self._prune()
-        if len(self._recent) < self._cap:
+        if len(self._recent) + self._in_flight < self._cap:
             return 0.0
-        return self._recent[0] + WINDOW - now + 0.001
+        if not self._recent:
+            return WINDOW / self._cap
+        return self._recent[0] + WINDOW - now
 
     def _prune(self) -> float:
         """Forget sends older than the window; returns now."""
@@ -113,14 +121,13 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         paced = endpoint.lower() in _SENDS and chat_id is not None
         for attempt in range(self._max_retries + 1):
             if paced:
-                nudge = rate_limit_args == NUDGE
-                await asyncio.sleep(self._reserve(chat_id, nudge=nudge))
-                while nudge:
+                await asyncio.sleep(self._reserve(chat_id, nudge=rate_limit_args == NUDGE))
+                while True:
                     wait = self._window_wait()
                     if wait <= 0:
                         break
                     await asyncio.sleep(wait)
-                self._recent.append(self._prune())
+                self._in_flight += 1
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
@@ -131,4 +138,8 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
                 _log.warning("flood control: pausing sends for %.1f s", delay)
                 if not paced:
                     await asyncio.sleep(delay + 0.1)
+            finally:
+                if paced:
+                    self._in_flight -= 1
+                    self._recent.append(self._clock())
         raise AssertionError("unreachable")
