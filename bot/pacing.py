@@ -3,9 +3,10 @@
 PTB's ``AIORateLimiter`` is one FIFO: a user's reply waits behind every queued nudge (9 s
 measured behind 300). This limiter has two lanes. Broadcast nudges (``rate_limit_args=NUDGE``)
 take evenly spaced slots under a global rate and at most one per chat per second; interactive
-requests skip that queue and push the next nudge slot back. Every send, of either lane, also
-checks what really went out in the last second, so no window ever holds more than Telegram's
-limit. A ``429 retry_after`` pauses every lane for that long, then the request is retried.
+requests skip that queue and push the next nudge slot back. A nudge also checks what really
+went out in the last second, both lanes, and leaves room for a reply under Telegram's limit;
+replies themselves never wait for the window (the limit is about bulk sends, not answers).
+A ``429 retry_after`` pauses every lane for that long, then the request is retried.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ _log = logging.getLogger(__name__)
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
 
 WINDOW_LIMIT: Final = 30
-"""Telegram's overall limit: no sliding window may hold more sends than this."""
+"""Telegram's overall limit for bulk sends in any one second."""
+REPLY_HEADROOM: Final = 1
+"""Slots of every window that nudges leave to replies, which never wait for the window."""
 WINDOW: Final = 1.0
 """The sliding window Telegram counts sends in."""
 
@@ -86,15 +89,15 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         return start - now
 
     def _window_wait(self) -> float:
-        """How long a send must still wait so that no window holds more than the limit.
+        """How long a nudge must still wait so that its window keeps a slot free for people.
 
         Booked slots alone can't promise that (a reply takes no slot of the nudges already
-        booked), so this counts what really went out, both lanes, just before anything goes.
+        booked), so this counts what really went out, both lanes, just before a nudge goes.
         A send is dated when its response came back: it reached Telegram no later than that, so
         a window measured from there is never shorter than the one Telegram sees.
         """
         now = self._prune()
-        if len(self._recent) + self._in_flight < self._cap:
+        if len(self._recent) + self._in_flight < self._cap - REPLY_HEADROOM:
             return 0.0
         if not self._recent:
             return WINDOW / self._cap
@@ -121,8 +124,9 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         paced = endpoint.lower() in _SENDS and chat_id is not None
         for attempt in range(self._max_retries + 1):
             if paced:
-                await asyncio.sleep(self._reserve(chat_id, nudge=rate_limit_args == NUDGE))
-                while True:
+                nudge = rate_limit_args == NUDGE
+                await asyncio.sleep(self._reserve(chat_id, nudge=nudge))
+                while nudge:
                     wait = self._window_wait()
                     if wait <= 0:
                         break
