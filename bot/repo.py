@@ -388,14 +388,22 @@ class Repository:
             "WHERE r.user_id = ? ORDER BY r.routine, s.local_time",
             [user_id],
         )
-        plan: dict[Routine, PlanEntry] = {}
+        enabled: dict[Routine, bool] = {}
+        times: dict[Routine, list[time]] = {}
+        dues: dict[Routine, list[datetime]] = {}
         for row in rows:
             routine = Routine(row["routine"])
-            entry = plan.get(routine, PlanEntry(routine, bool(row["enabled"]), (), None))
-            times = entry.times + ((_time(row["local_time"]),) if row["local_time"] else ())
-            due = _opt_dt(row["next_due"])
-            next_due = min(d for d in (entry.next_due, due) if d) if due or entry.next_due else None
-            plan[routine] = PlanEntry(routine, entry.enabled, times, next_due)
+            enabled[routine] = bool(row["enabled"])
+            times.setdefault(routine, [])
+            dues.setdefault(routine, [])
+            if row["local_time"] is not None:
+                times[routine].append(_time(row["local_time"]))
+            if row["next_due"] is not None:
+                dues[routine].append(from_ts(row["next_due"]))
+        plan = {
+            r: PlanEntry(r, enabled[r], tuple(times[r]), min(dues[r], default=None))
+            for r in enabled
+        }
         return [plan[r] for r in Routine if r in plan]
 
     async def set_paused(self, user_id: int, until: datetime | None) -> None:
@@ -551,7 +559,8 @@ class Repository:
         async with self._tx() as db:
             async with db.execute(
                 "SELECT n.id, n.user_id, u.chat_id, n.routine, n.local_date, n.local_time, "
-                "n.send_at, n.sends, n.nags, n.outcome, u.nag_minutes, u.nag_times, u.active "
+                "n.send_at, n.sends, n.nags, n.outcome, u.nag_minutes, u.nag_times, u.active, "
+                "u.paused_until "
                 "FROM nudges n JOIN users u ON u.user_id = n.user_id "
                 "WHERE n.send_at <= ? AND n.delivery != 'sending' ORDER BY n.send_at LIMIT ?",
                 (to_ts(now), limit),
@@ -560,15 +569,18 @@ class Repository:
             claimed: list[Claimed] = []
             for row in rows:
                 late = row["send_at"] < to_ts(catch_up_from)
-                if not row["active"] or Outcome(row["outcome"]) not in OPEN_OUTCOMES or late:
-                    missed = late and row["sends"] == 0 and row["outcome"] == "pending"
+                paused = row["paused_until"] is not None and row["paused_until"] > to_ts(now)
+                closed = Outcome(row["outcome"]) not in OPEN_OUTCOMES
+                if not row["active"] or paused or closed or late:
+                    never_sent = row["sends"] == 0 and row["outcome"] == Outcome.PENDING
+                    outcome = row["outcome"]
+                    if never_sent and late:
+                        outcome = Outcome.MISSED
+                    elif never_sent and paused:
+                        outcome = Outcome.PAUSED
                     await db.execute(
                         "UPDATE nudges SET send_at = NULL, outcome = ?, delivery = ? WHERE id = ?",
-                        (
-                            "missed" if missed else row["outcome"],
-                            "none" if row["sends"] == 0 else "sent",
-                            row["id"],
-                        ),
+                        (outcome, "none" if row["sends"] == 0 else "sent", row["id"]),
                     )
                     continue
                 await db.execute(

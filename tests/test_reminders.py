@@ -97,3 +97,18 @@ async def test_weekly_summary_on_sunday_evening_and_its_opt_out(
         await at(bot, clock, api, sunday + timedelta(days=7))
         weekly = [m for m in api.messages(USER) if "Your week" in (m.text or "")]
         assert len(weekly) == 1
+
+
+async def test_nothing_is_resent_while_paused(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(EIGHT - timedelta(hours=1))
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        await command(api, "/nag 20 3", "every 20 min")
+        await at(bot, clock, api, EIGHT + timedelta(seconds=2))
+        await command(api, "/pause 2", "Paused until")
+        await at(bot, clock, api, EIGHT + timedelta(minutes=21))
+        await at(bot, clock, api, EIGHT + timedelta(days=1, seconds=2))
+        assert len(nudges_for(api, "Facial yoga")) == 1
