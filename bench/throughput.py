@@ -35,7 +35,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot import texts
-from bot.app import build_application
+from bot.app import build_application, polling
 from bot.fakeapi import Call, FakeBotApi, InProcessRequest
 from bot.types import App
 from tests.harness import TOKEN, VirtualClock, make_settings, start_server
@@ -96,30 +96,6 @@ def facenudge_app(api_root: str, api: FakeBotApi | None, db: Path) -> App:
     )
 
 
-async def start(app: App) -> None:
-    """As run_polling starts an application (and as tests.harness.RunningBot does)."""
-    await app.initialize()
-    if app.post_init is not None:
-        await app.post_init(app)
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
-    await app.start()
-
-
-async def stop(app: App) -> None:
-    """As run_polling stops it."""
-    assert app.updater is not None
-    if app.updater.running:
-        await app.updater.stop()
-    if app.running:
-        await app.stop()
-    if app.post_stop is not None:
-        await app.post_stop(app)
-    await app.shutdown()
-    if app.post_shutdown is not None:
-        await app.post_shutdown(app)
-
-
 async def burst(api: FakeBotApi, replies: Replies, n: int, chats: int) -> float:
     """Queue ``n`` /help from ``chats`` users; seconds until the last reply is recorded."""
     replies.expect(n)
@@ -146,11 +122,10 @@ async def one_round(
     api.add_listener(replies)
     app = make(api_root, api if inproc else None)
     try:
-        await start(app)
-        await burst(api, replies, args.warmup, args.chats)
-        seconds = await burst(api, replies, args.updates, args.chats)
+        async with polling(app, poll_timeout=1):
+            await burst(api, replies, args.warmup, args.chats)
+            seconds = await burst(api, replies, args.updates, args.chats)
     finally:
-        await stop(app)
         if server is not None:
             await server.stop()
     return args.updates / seconds

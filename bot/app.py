@@ -8,8 +8,9 @@ features, and the free-text catch-all (FAQ) comes last.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import BotCommand, ChatMember, Update
@@ -83,6 +84,39 @@ def build_application(
     app.add_error_handler(_on_error)
     app.bot_data["services"] = services
     return app
+
+
+@asynccontextmanager
+async def polling(
+    app: Application[Any, Any, Any, Any, Any, Any], poll_timeout: float = 10.0
+) -> AsyncIterator[None]:
+    """Run an application with long polling inside the caller's event loop.
+
+    Started and stopped in the order ``run_polling`` uses (post_init before polling, post_stop
+    and post_shutdown after), for the sandbox and the tests, which need the loop themselves.
+    """
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    assert app.updater is not None
+    await app.updater.start_polling(
+        poll_interval=0,
+        timeout=timedelta(seconds=poll_timeout),
+        allowed_updates=Update.ALL_TYPES,
+    )
+    await app.start()
+    try:
+        yield
+    finally:
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+            if app.post_stop is not None:
+                await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
 
 
 def services_of(app: App) -> Services:

@@ -25,9 +25,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from telegram import Update
-
-from bot.app import build_application, services_of
+from bot.app import build_application, polling, services_of
 from bot.fakeapi import Call, FakeBotApi, InProcessRequest, SentMessage
 from bot.logs import setup_logging
 from bot.services import Services
@@ -308,32 +306,6 @@ class _LineReader:
         return await self._lines.get()
 
 
-async def _start(app: App) -> None:
-    """Start the application the way ``run_polling`` does."""
-    await app.initialize()
-    if app.post_init is not None:
-        await app.post_init(app)
-    assert app.updater is not None
-    await app.updater.start_polling(
-        poll_interval=0, timeout=timedelta(seconds=10), allowed_updates=Update.ALL_TYPES
-    )
-    await app.start()
-
-
-async def _stop(app: App, api: FakeBotApi) -> None:
-    """Stop it the way ``run_polling`` does, so the database closes cleanly."""
-    api.release_long_polls()
-    if app.updater is not None and app.updater.running:
-        await app.updater.stop()
-    if app.running:
-        await app.stop()
-        if app.post_stop is not None:
-            await app.post_stop(app)
-    await app.shutdown()
-    if app.post_shutdown is not None:
-        await app.post_shutdown(app)
-
-
 async def _session(settings: Settings, stdin: TextIO, stdout: TextIO) -> None:
     """Build, start, converse until end of input, stop."""
     api = FakeBotApi(expected_token=TOKEN, bot_username="facenudge_sandbox_bot")
@@ -348,16 +320,16 @@ async def _session(settings: Settings, stdin: TextIO, stdout: TextIO) -> None:
     sandbox = Sandbox(app, api, clock, stdout)
     echo = not stdin.isatty()
     sandbox.say([BANNER, ""], "")
-    await _start(app)
-    try:
-        await sandbox.settle()
-        reader = _LineReader(stdin)
-        while (line := await reader.next()) is not None:
-            if echo and line.strip():
-                sandbox.say([line.strip()], "you> ")
-            await sandbox.handle_line(line)
-    finally:
-        await _stop(app, api)
+    async with polling(app):
+        try:
+            await sandbox.settle()
+            reader = _LineReader(stdin)
+            while (line := await reader.next()) is not None:
+                if echo and line.strip():
+                    sandbox.say([line.strip()], "you> ")
+                await sandbox.handle_line(line)
+        finally:
+            api.release_long_polls()
 
 
 def run_sandbox(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:

@@ -11,14 +11,15 @@ import os
 import signal
 import subprocess
 import sys
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
+from telegram.request import BaseRequest
 
-from bot.app import build_application, services_of
+from bot.app import build_application, polling, services_of
 from bot.fakeapi import FakeBotApi, FakeBotApiServer
 from bot.services import Services
 from bot.settings import Settings
@@ -56,23 +57,18 @@ def make_settings(db: Path, api_root: str, **overrides: object) -> Settings:
 class RunningBot:
     """One in-process run of the application, started the way ``run_polling`` starts it."""
 
-    def __init__(self, settings: Settings, clock: VirtualClock) -> None:
-        self.app: App = build_application(settings, TOKEN, clock=clock)
+    def __init__(
+        self, settings: Settings, clock: VirtualClock, request: BaseRequest | None = None
+    ) -> None:
+        self.app: App = build_application(settings, TOKEN, clock=clock, request=request)
+        self._stack = AsyncExitStack()
 
     @property
     def services(self) -> Services:
         return services_of(self.app)
 
     async def start(self) -> None:
-        app = self.app
-        await app.initialize()
-        assert app.post_init is not None
-        await app.post_init(app)
-        assert app.updater is not None
-        await app.updater.start_polling(
-            poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
-        )
-        await app.start()
+        await self._stack.enter_async_context(polling(self.app, poll_timeout=1))
 
     async def __aenter__(self) -> RunningBot:
         await self.start()
@@ -82,15 +78,7 @@ class RunningBot:
         await self.stop()
 
     async def stop(self) -> None:
-        app = self.app
-        assert app.updater is not None
-        await app.updater.stop()
-        await app.stop()
-        if app.post_stop is not None:
-            await app.post_stop(app)
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+        await self._stack.aclose()
 
 
 class BotProcess:

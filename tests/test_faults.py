@@ -10,12 +10,11 @@ from pathlib import Path
 
 from telegram.request import HTTPXRequest
 
-from bot.app import build_application
 from bot.dispatcher import TickReport
 from bot.fakeapi import Call, FakeBotApi, FakeBotApiServer
 from bot.settings import Settings
 from schedules.routines import Routine
-from tests.harness import TOKEN, USER, RunningBot, VirtualClock, make_settings
+from tests.harness import USER, RunningBot, VirtualClock, make_settings
 from tests.test_core_loop import nudges_for, onboard, wait_text
 
 DAY = datetime(2026, 11, 26, tzinfo=UTC)
@@ -148,20 +147,14 @@ async def test_bad_gateway_twice_then_ok_delivers_once(
         await bot.stop()
 
 
-class ShortTimeoutBot(RunningBot):
-    """The real application with a 1 s read timeout, so a slow send times out quickly."""
-
-    def __init__(self, settings: Settings, clock: VirtualClock) -> None:
-        request = HTTPXRequest(connection_pool_size=64, read_timeout=1.0)
-        self.app = build_application(settings, TOKEN, clock=clock, request=request)
-
-
 async def test_send_that_times_out_is_uncertain_and_never_resent(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
     clock.set(DAY.replace(hour=7))
-    bot = ShortTimeoutBot(make_settings(db, server.api_root), clock)
+    # a 1 s read timeout, so a slow send times out quickly
+    request = HTTPXRequest(connection_pool_size=64, read_timeout=1.0)
+    bot = RunningBot(make_settings(db, server.api_root), clock, request)
     await bot.start()
     try:
         await onboard(api, "UTC")
