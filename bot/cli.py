@@ -7,6 +7,7 @@ is never part of any output.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sqlite3
 import sys
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from telegram import Update
+from telegram.error import InvalidToken
 
 from bot.logs import setup_logging
 from bot.repo import backup_database, read_heartbeat
@@ -22,6 +24,8 @@ from bot.settings import Settings, SettingsError, load_settings
 
 HEARTBEAT_MAX_AGE = timedelta(minutes=3)
 EXIT_CONFIG = 2
+
+_log = logging.getLogger(__name__)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,17 +75,28 @@ def _run(settings: Settings) -> int:
     secrets = [token] + ([webhook[2]] if webhook else [])
     setup_logging(settings.log_level, settings.log_format, secrets)
     app = build_application(settings, token)
-    if webhook is None:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
-    else:
-        host, port, secret = webhook
-        app.run_webhook(
-            listen=host,
-            port=port,
-            webhook_url=settings.webhook_url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
+    try:
+        if webhook is None:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+        else:
+            host, port, secret = webhook
+            app.run_webhook(
+                listen=host,
+                port=port,
+                webhook_url=settings.webhook_url,
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+    except InvalidToken:
+        print(  # noqa: T201
+            "facenudge: Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped?)",
+            file=sys.stderr,
         )
+        return EXIT_CONFIG
+    except Exception:
+        # through logging, whose filter redacts the token from the traceback
+        _log.exception("the bot stopped on an unexpected error")
+        return 1
     return 0
 
 

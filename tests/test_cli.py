@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.fakeapi import FakeBotApiServer
+from bot.fakeapi import FakeBotApi, FakeBotApiServer
 from bot.logs import setup_logging
 from tests.harness import ROOT, TOKEN, USER, RunningBot, VirtualClock, make_settings
 from tests.test_core_loop import onboard
@@ -123,3 +124,22 @@ async def test_json_logs_have_one_line_per_tick_and_never_the_token(
     assert {"due", "sent", "failed", "duration_ms", "time", "level"} <= ticks[-1].keys()
     assert TOKEN not in stream.getvalue()
     assert TOKEN.split(":")[1] not in stream.getvalue()
+
+
+async def test_a_token_telegram_rejects_exits_2_without_showing_it(tmp_path: Path) -> None:
+    api = FakeBotApi(expected_token="987654321:" + "B" * 35)
+    async with FakeBotApiServer(api) as server:
+        result = await asyncio.to_thread(
+            facenudge,
+            "run",
+            cwd=tmp_path,
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_URL=server.api_root,
+            DATABASE_PATH=str(tmp_path / "db.sqlite"),
+        )
+    assert result.returncode == 2
+    # PTB logs its own bootstrap error first (redacted); our line is the last word
+    assert result.stderr.splitlines()[-1] == (
+        "facenudge: Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped?)"
+    )
+    assert TOKEN.split(":")[1] not in result.stderr + result.stdout
