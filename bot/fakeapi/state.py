@@ -1,13 +1,8 @@
-"""A local stand-in of the Telegram Bot API that a real, unmodified PTB ``Application`` talks to.
+"""The Bot API stand-in's state and logic, transport-free: chats, messages, the update queue.
 
-``FakeBotApi`` holds the state (chats, messages, the getUpdates queue, webhook and command
-settings) and answers Bot API methods as plain JSON dicts, transport-free; it keeps a transcript of
-every call, lets tests inject user activity (texts, commands, button presses, blocks) and faults
-(429/403/502, slow responses), and can optionally enforce Telegram's flood limits.  Two transports
-serve it: ``FakeBotApiServer`` speaks HTTP on 127.0.0.1 with tornado (for end-to-end tests and
-benchmarks that must exercise PTB's real httpx stack) and ``InProcessRequest`` plugs straight into
-PTB as a ``BaseRequest`` (for the offline ``facenudge chat`` sandbox and socket-free tests).  The
-stand-in is single-threaded: call it only from the event loop that runs the bot.
+It answers Bot API methods as plain JSON dicts, keeps a transcript of every call, lets tests
+inject user activity and faults, and can enforce Telegram's flood limits. The transports in
+``bot.fakeapi.http`` and ``bot.fakeapi.inprocess`` serve it to a real PTB application.
 """
 
 from __future__ import annotations
@@ -18,30 +13,11 @@ import html
 import json
 import logging
 import re
-import socket
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import IO, Any, Final
-from urllib.parse import urlsplit
-
-import tornado.httpserver
-import tornado.iostream
-import tornado.netutil
-import tornado.web
-from telegram.error import TimedOut
-from telegram.request import BaseRequest, RequestData
-
-__all__ = [
-    "Call",
-    "FakeBotApi",
-    "FakeBotApiServer",
-    "InProcessRequest",
-    "SentFile",
-    "SentMessage",
-]
+from typing import Any, Final
 
 JSONDict = dict[str, object]
 _LOGGER = logging.getLogger(__name__)
@@ -83,7 +59,7 @@ _CHAT_BOUND: Final = frozenset(
 )
 # Update types Telegram delivers when allowed_updates was never set (or set to []).
 _DEFAULT_EXCLUDED: Final = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-_DEFAULT_DESCRIPTIONS: Final = {
+DEFAULT_DESCRIPTIONS: Final = {
     400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden: bot was blocked by the user",
@@ -131,7 +107,7 @@ class _ApiError(Exception):
         self.parameters = parameters
 
 
-def _error_body(status: int, description: str, parameters: JSONDict | None = None) -> JSONDict:
+def error_body(status: int, description: str, parameters: JSONDict | None = None) -> JSONDict:
     """Build an error body in the shape the Bot API (and PTB's parser) uses."""
     body: JSONDict = {"ok": False, "error_code": status, "description": description}
     if parameters:
@@ -434,7 +410,7 @@ class FakeBotApi:
         if token is not None:
             self.tokens_seen.add(token)
         call = Call(method=name, params=dict(params), time=self.clock())
-        status, body = _CLIENT_CLOSED, _error_body(_CLIENT_CLOSED, "Client Closed Request")
+        status, body = _CLIENT_CLOSED, error_body(_CLIENT_CLOSED, "Client Closed Request")
         self._in_flight += 1
         try:
             status, body = await self._dispatch(
@@ -462,10 +438,10 @@ class FakeBotApi:
     async def _dispatch(self, lname: str, req: _Req, token: str | None) -> tuple[int, JSONDict]:
         """Apply token check, delays, faults, blocks and limits, then run the method."""
         if self.expected_token is not None and token is not None and token != self.expected_token:
-            return 401, _error_body(401, "Unauthorized")
+            return 401, error_body(401, "Unauthorized")
         impl = self._methods.get(lname)
         if impl is None:
-            return 404, _error_body(404, "Not Found: method not found")
+            return 404, error_body(404, "Not Found: method not found")
         delay, before = self._delays.get(lname, (0.0, False))
         if delay and before:
             await asyncio.sleep(delay)
@@ -475,7 +451,7 @@ class FakeBotApi:
                 result = await impl(req)
                 outcome = 200, {"ok": True, "result": result}
         except _ApiError as exc:
-            outcome = exc.status, _error_body(exc.status, exc.description, exc.parameters)
+            outcome = exc.status, error_body(exc.status, exc.description, exc.parameters)
         if delay and not before:
             await asyncio.sleep(delay)
         return outcome
@@ -490,7 +466,7 @@ class FakeBotApi:
                     del faults[i]
                     return status, body
         if chat_id is not None and lname in _CHAT_BOUND and chat_id in self._blocked:
-            return 403, _error_body(403, self._blocked[chat_id])
+            return 403, error_body(403, self._blocked[chat_id])
         if self._limits is not None and lname in _LIMITED and chat_id is not None:
             return self._check_limits(chat_id)
         return None
@@ -509,7 +485,7 @@ class FakeBotApi:
             self._global_window.popleft()
         if len(window) >= limit or len(self._global_window) >= global_limit:
             self.rejected_by_limits += 1
-            return 429, _error_body(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+            return 429, error_body(429, "Too Many Requests: retry after 1", {"retry_after": 1})
         window.append(now)
         self._global_window.append(now)
         return None
@@ -529,13 +505,13 @@ class FakeBotApi:
         """Queue canned errors for the next ``times`` calls of ``method`` (optionally one chat)."""
         if status == 429 and retry_after is None:
             retry_after = 1
-        text = description or _DEFAULT_DESCRIPTIONS.get(status, "Error")
+        text = description or DEFAULT_DESCRIPTIONS.get(status, "Error")
         if status == 429 and description is None:
             text = f"Too Many Requests: retry after {retry_after}"
         params: JSONDict | None = {"retry_after": retry_after} if retry_after is not None else None
         queue = self._faults.setdefault(method.lower(), deque())
         for _ in range(times):
-            queue.append((chat_id, status, _error_body(status, text, params)))
+            queue.append((chat_id, status, error_body(status, text, params)))
 
     def clear_faults(self) -> None:
         """Forget every queued fault."""
@@ -1021,7 +997,7 @@ class FakeBotApi:
         try:
             while True:
                 if self._poll_serial != mine:
-                    raise _ApiError(409, _DEFAULT_DESCRIPTIONS[409])
+                    raise _ApiError(409, DEFAULT_DESCRIPTIONS[409])
                 if self._release_serial != released:
                     return []
                 batch = self._deliverable(limit)
@@ -1444,279 +1420,3 @@ def _strip_markdown_v2(raw: str) -> str:
         elif ch not in _MDV2_MARKERS:
             out.append(ch)
     return "".join(out)
-
-
-# ---------------------------------------------------------------------- transport A: HTTP
-
-
-class _Handler(tornado.web.RequestHandler):
-    """Serves ``/bot<token>/<method>`` by handing the decoded request to the FakeBotApi."""
-
-    api: FakeBotApi
-
-    def initialize(self, api: FakeBotApi, active: set[asyncio.Future[None]]) -> None:
-        """Tornado's per-request setup hook."""
-        self.api = api
-        self._active = active
-        self._task: asyncio.Task[tuple[int, JSONDict]] | None = None
-        self._gone = False
-
-    def compute_etag(self) -> str | None:
-        """API responses must never be cached."""
-        return None
-
-    async def get(self, token: str, method: str) -> None:
-        """GET with query parameters."""
-        await self._serve(token, method)
-
-    async def post(self, token: str, method: str) -> None:
-        """POST form-encoded, multipart or JSON."""
-        await self._serve(token, method)
-
-    def on_connection_close(self) -> None:
-        """The client gave up (timeout, cancelled poll): stop working on its request."""
-        self._gone = True
-        if self._task is not None:
-            self._task.cancel()
-
-    def _params(self) -> dict[str, object]:
-        """Decode query, form and multipart fields, or a JSON body."""
-        params: dict[str, object] = {
-            key: values[-1].decode("utf-8", "replace")
-            for key, values in self.request.arguments.items()
-            if values
-        }
-        content_type = self.request.headers.get("Content-Type", "")
-        if content_type.startswith("application/json") and self.request.body:
-            body = json.loads(self.request.body)
-            if isinstance(body, dict):
-                params.update(body)
-        return params
-
-    async def _serve(self, token: str, method: str) -> None:
-        """Track the request so stop() can let it finish writing."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._active.add(done)
-        try:
-            await self._respond(token, method)
-        finally:
-            self._active.discard(done)
-            done.set_result(None)
-
-    async def _respond(self, token: str, method: str) -> None:
-        """Run the request and write the JSON answer unless the client already left."""
-        try:
-            params = self._params()
-        except ValueError:
-            self.set_status(400)
-            self.finish(_error_body(400, "Bad Request: invalid JSON body"))
-            return
-        files: dict[str, bytes] = {}
-        names: dict[str, str] = {}
-        types: dict[str, str] = {}
-        for key, parts in self.request.files.items():
-            if parts:
-                files[key] = parts[-1].body
-                names[key] = parts[-1].filename
-                types[key] = parts[-1].content_type
-        self._task = asyncio.ensure_future(
-            self.api.handle(method, params, files, file_names=names, file_types=types, token=token)
-        )
-        try:
-            status, body = await self._task
-        except asyncio.CancelledError:
-            if self._gone:
-                return
-            raise
-        if self._gone:
-            return
-        self.set_status(status, _DEFAULT_DESCRIPTIONS.get(status, "Error"))
-        self.set_header("Content-Type", "application/json")
-        with contextlib.suppress(tornado.iostream.StreamClosedError):
-            await self.finish(json.dumps(body))
-
-
-class _FileHandler(tornado.web.RequestHandler):
-    """Serves ``/file/bot<token>/<path>`` for files the bot uploaded, so downloads work too."""
-
-    api: FakeBotApi
-
-    def initialize(self, api: FakeBotApi) -> None:
-        """Tornado's per-request setup hook."""
-        self.api = api
-
-    def get(self, token: str, path: str) -> None:
-        """Return the stored bytes."""
-        self.api.tokens_seen.add(token)
-        sent = self.api.files.get(path.rsplit("/", 1)[-1])
-        if sent is None or sent.data is None:
-            self.set_status(404)
-            self.finish(_error_body(404, "Not Found"))
-            return
-        self.set_header("Content-Type", sent.mime_type or "application/octet-stream")
-        self.finish(sent.data)
-
-
-def _log_request(handler: tornado.web.RequestHandler) -> None:
-    """Log requests at DEBUG: injected 5xx faults are expected, not server errors."""
-    request = handler.request
-    _LOGGER.debug(
-        "%s %s %s %.2fms",
-        handler.get_status(),
-        request.method,
-        request.uri,
-        1000.0 * request.request_time(),
-    )
-
-
-class FakeBotApiServer:
-    """Serves a FakeBotApi over HTTP on 127.0.0.1 so PTB's real httpx stack is exercised."""
-
-    def __init__(self, api: FakeBotApi | None = None) -> None:
-        self.api = api if api is not None else FakeBotApi()
-        self._server: tornado.httpserver.HTTPServer | None = None
-        self._sockets: list[socket.socket] = []
-        self._active: set[asyncio.Future[None]] = set()
-        self.port = 0
-
-    @property
-    def api_root(self) -> str:
-        """``http://127.0.0.1:PORT``: the bot's TELEGRAM_API_URL setting."""
-        if not self.port:
-            raise RuntimeError("FakeBotApiServer is not started")
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:PORT/bot``, for ApplicationBuilder().base_url()."""
-        return f"{self.api_root}/bot"
-
-    @property
-    def base_file_url(self) -> str:
-        """``http://127.0.0.1:PORT/file/bot``, for ApplicationBuilder().base_file_url()."""
-        return f"{self.api_root}/file/bot"
-
-    async def start(self) -> None:
-        """Bind a free loopback port and serve in the running event loop."""
-        if self._server is not None:
-            return
-        app = tornado.web.Application(
-            [
-                (r"/file/bot([^/]+)/(.+)", _FileHandler, {"api": self.api}),
-                (
-                    r"/bot([^/]+)/([A-Za-z0-9_]+)/?",
-                    _Handler,
-                    {"api": self.api, "active": self._active},
-                ),
-            ],
-            compress_response=False,
-            log_function=_log_request,
-        )
-        self._sockets = tornado.netutil.bind_sockets(0, "127.0.0.1", reuse_port=False)
-        self.port = int(self._sockets[0].getsockname()[1])
-        self._server = tornado.httpserver.HTTPServer(app, xheaders=False)
-        self._server.add_sockets(self._sockets)
-
-    async def stop(self) -> None:
-        """Answer pending long polls, stop listening and close every connection."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.stop()
-        self.api.release_long_polls()
-        if self._active:
-            await asyncio.wait(set(self._active), timeout=1.0)
-        await server.close_all_connections()
-        self._sockets = []
-
-    async def __aenter__(self) -> FakeBotApiServer:
-        """Start on enter."""
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop on exit."""
-        await self.stop()
-
-
-# ---------------------------------------------------------------------- transport B: in-process
-
-
-class InProcessRequest(BaseRequest):
-    """A PTB request backend that calls a FakeBotApi directly: no sockets, same encoding as HTTP."""
-
-    __slots__ = ("_initialized", "_read_timeout", "api")
-
-    def __init__(self, api: FakeBotApi, *, read_timeout: float | None = 5.0) -> None:
-        self.api = api
-        self._read_timeout = read_timeout
-        self._initialized = False
-
-    @property
-    def read_timeout(self) -> float | None:
-        """Default read timeout; PTB adds the long-poll timeout to it for getUpdates."""
-        return self._read_timeout
-
-    async def initialize(self) -> None:
-        """Nothing to open."""
-        self._initialized = True
-
-    async def shutdown(self) -> None:
-        """Nothing to close."""
-        self._initialized = False
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: object = BaseRequest.DEFAULT_NONE,
-        write_timeout: object = BaseRequest.DEFAULT_NONE,
-        connect_timeout: object = BaseRequest.DEFAULT_NONE,
-        pool_timeout: object = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        """Decode the request like the HTTP transport would and call the fake directly."""
-        path = urlsplit(url).path
-        segments = [s for s in path.split("/") if s]
-        if method.upper() == "GET" and "file" in segments:
-            return self._download(segments)
-        api_method = segments[-1] if segments else ""
-        token = next((s[3:] for s in segments[:-1] if s.startswith("bot")), None)
-        params: dict[str, object] = dict(request_data.json_parameters) if request_data else {}
-        files: dict[str, bytes] = {}
-        names: dict[str, str] = {}
-        types: dict[str, str] = {}
-        if request_data is not None and request_data.contains_files:
-            for key, (filename, content, mimetype) in request_data.multipart_data.items():
-                files[key] = _read_content(content)
-                names[key] = filename
-                types[key] = mimetype
-        timeout = self._read_timeout
-        if read_timeout is None or isinstance(read_timeout, int | float):
-            timeout = read_timeout
-        call = self.api.handle(
-            api_method, params, files, file_names=names, file_types=types, token=token
-        )
-        try:
-            async with asyncio.timeout(timeout):
-                status, body = await call
-        except TimeoutError as exc:
-            raise TimedOut(f"In-process request {api_method} timed out after {timeout}s") from exc
-        return status, json.dumps(body).encode()
-
-    def _download(self, segments: list[str]) -> tuple[int, bytes]:
-        """Serve a file download (``/file/bot<token>/<path>``)."""
-        sent = self.api.files.get(segments[-1])
-        if sent is None or sent.data is None:
-            return 404, json.dumps(_error_body(404, "Not Found")).encode()
-        return 200, sent.data
-
-
-def _read_content(content: bytes | IO[bytes]) -> bytes:
-    """PTB may hand over an open file handle instead of bytes (21.5+)."""
-    return content if isinstance(content, bytes) else content.read()
