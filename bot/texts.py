@@ -262,7 +262,7 @@ def too_long(limit: int) -> str:
 
 def export_caption(count: int) -> str:
     """The CSV export's caption."""
-    return f"📄 Your records: {count} nudges."
+    return f"📄 Your records: {count} nudge{'' if count == 1 else 's'}."
 
 
 def export_empty() -> str:
