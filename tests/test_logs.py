@@ -13,7 +13,7 @@ import pytest
 
 from bot.logs import NOISY_LOGGERS, setup_logging
 
-TOKEN = "1234567890:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
+TOKEN = "1234567890:" + "FakeTestToken" * 2 + "abcdefghi"  # token-shaped, not real
 SHORT_TOKEN = "123456:TEST"  # not token-shaped; only the explicit secret / URL rule catches it
 Fmt = Literal["text", "json"]
 
