@@ -18,7 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import ExtBot, Job
 
 from bot import texts
@@ -206,6 +213,10 @@ class Dispatcher:
                     return False
                 await asyncio.sleep(2**attempt * 0.5)
                 continue
+            except TelegramError as error:
+                _log.error("send refused: %s", error, extra={"user_id": claim.user_id})
+                await self._repo.mark_undelivered(claim.nudge_id, "failed", None)
+                return False
             now = self._clock()
             nag_at = (
                 now + timedelta(minutes=claim.nag_minutes)

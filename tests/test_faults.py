@@ -218,3 +218,21 @@ async def test_burst_of_sixty_respects_limits_in_due_order_while_replies_stay_qu
         order = [c.chat_id for c in delivered()]
         assert set(order[: len(early)]) == set(early)
         assert set(order[len(early) :]) == set(late)
+
+
+async def test_an_unexpected_refusal_fails_that_nudge_only(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    bot = await started(api, clock, make_settings(db, server.api_root))
+    try:
+        since = len(api.messages(USER))
+        api.send_text(USER, "/set supplements 08:00")
+        await wait_text(api, "set to 08:00", since)
+        api.fail_next("sendMessage", 409, description="Conflict: something odd")
+        report = await jump(bot, clock, YOGA_DUE + timedelta(seconds=1))
+        assert (report.sent, report.failed) == (1, 1)
+        deliveries = {n.routine: n.delivery for n in await bot.services.repo.history(USER)}
+        assert sorted(deliveries.values()) == ["failed", "sent"]
+    finally:
+        await bot.stop()
