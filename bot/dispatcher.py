@@ -134,7 +134,7 @@ class Dispatcher:
                     if self._sending_allowed
                     else []
                 )
-                if not claims and placed < PLACE_BATCH:
+                if not claims and not placed:
                     break
                 for index, claim in enumerate(claims):
                     if not self._sending_allowed:

@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 from html import escape
 from typing import Final
 
-from schedules.nudges import Outcome
+from schedules.nudges import PAUSED_UNTIL_RESUMED, Outcome
 from schedules.routines import Routine
 
 DISCLAIMER: Final = (
@@ -49,7 +49,7 @@ COMMANDS: Final[tuple[tuple[str, str], ...]] = (
     ("on", "switch a routine on: /on yoga"),
     ("off", "switch a routine off: /off yoga"),
     ("timezone", "show or change your time zone"),
-    ("pause", "holiday mode: /pause 3"),
+    ("pause", "holiday mode: /pause 3, or until /resume"),
     ("resume", "end holiday mode"),
     ("snooze", "snooze length: /snooze 15"),
     ("nag", "re-send unanswered nudges: /nag 20 3, /nag off"),
@@ -144,7 +144,7 @@ def plan(
             state = f"next {next_due:%a %d %b %H:%M}"
         lines.append(f"{_name(routine)}: {clock} — {state}")
     if paused_until is not None:
-        lines.append(f"\n🏖 Paused until {paused_until:%a %d %b %H:%M}. /resume to end it early.")
+        lines.append(f"\n🏖 Paused {_until(paused_until)}. /resume to end it early.")
     lines.append(f"\n⏰ Snooze: {snooze_minutes} min.")
     lines.append(
         f"🔁 Re-send unanswered nudges every {nag[0]} min, at most {nag[1]} times."
@@ -293,9 +293,15 @@ def forget_cancelled() -> str:
     return "Cancelled — nothing was deleted."
 
 
+def _until(instant: datetime) -> str:
+    if instant.year >= PAUSED_UNTIL_RESUMED.year:
+        return "until you send /resume"
+    return f"until {instant:%a %d %b %H:%M}"
+
+
 def paused(until: datetime) -> str:
     """Confirms /pause."""
-    return f"🏖 Paused until {until:%a %d %b %H:%M}. /resume ends it early."
+    return f"🏖 Paused {_until(until)}. /resume ends it early."
 
 
 def pause_usage() -> str:

@@ -8,7 +8,7 @@ counted as missed because the bot was down for longer than the catch-up window.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from schedules.recurrence import day_end, local_date, next_occurrence, next_weekly
@@ -83,6 +83,15 @@ def place_occurrence(
 def first_due(at: time, tz: tzinfo, now: datetime) -> datetime:
     """The first time a newly planned slot falls due: its next occurrence from now."""
     return next_occurrence(at, tz, now)
+
+
+PAUSED_UNTIL_RESUMED = datetime(9000, 1, 1, tzinfo=UTC)
+"""Holiday mode without a number of days lasts until /resume; far enough, and safe in any zone."""
+
+
+def pause_until(now: datetime, days: int | None) -> datetime:
+    """When holiday mode ends: after ``days``, or only on /resume."""
+    return PAUSED_UNTIL_RESUMED if days is None else now + timedelta(days=days)
 
 
 def snooze_until(now: datetime, minutes: int) -> datetime:

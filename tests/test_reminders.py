@@ -84,6 +84,8 @@ async def test_weekly_summary_on_sunday_evening_and_its_opt_out(
         api.press(USER, nudge.message_id, nudge.callback_data_for("✅ Done"))
         await api.wait_for(lambda: "✅ done" in (nudge.text or ""))
 
+        for day in (1, 2, 3):  # the bot runs on: Friday's to Sunday's nudges go out unanswered
+            await at(bot, clock, api, EIGHT + timedelta(days=day, seconds=2))
         sunday = datetime(2026, 11, 29, 19, 0, 5, tzinfo=BERLIN)
         await at(bot, clock, api, sunday - timedelta(minutes=1))
         assert not [t for t in (m.text or "" for m in api.messages(USER)) if "Your week" in t]
@@ -111,4 +113,21 @@ async def test_nothing_is_resent_while_paused(
         await command(api, "/pause 2", "Paused until")
         await at(bot, clock, api, EIGHT + timedelta(minutes=21))
         await at(bot, clock, api, EIGHT + timedelta(days=1, seconds=2))
+        assert len(nudges_for(api, "Facial yoga")) == 1
+
+
+async def test_pause_without_days_lasts_until_resume(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(EIGHT - timedelta(hours=1))
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        await command(api, "/pause", "Paused until you send /resume")
+        plan = await command(api, "/plan", "Your plan")
+        assert "Paused until you send /resume" in plan
+        await at(bot, clock, api, EIGHT + timedelta(days=30, seconds=2))
+        assert nudges_for(api, "") == []
+        await command(api, "/resume", "Welcome back")
+        await at(bot, clock, api, EIGHT + timedelta(days=31, seconds=2))
         assert len(nudges_for(api, "Facial yoga")) == 1

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot import texts
 from bot.handlers.common import PRIVATE, Feature, plan_text, reply
 from bot.types import Context
+from schedules.nudges import pause_until
 from schedules.parsing import (
     NAG_OFF,
     parse_days,
@@ -90,15 +89,15 @@ class Plan(Feature):
         await reply(update, texts.switched(routine, enabled))
 
     async def pause(self, update: Update, context: Context) -> None:
-        """/pause [days]: holiday mode, one day by default."""
+        """/pause [days]: holiday mode, until /resume when no days are given."""
         user = await self.user_with_zone(update, context)
         if user is None:
             return
-        days = parse_days(" ".join(context.args)) if context.args else 1
-        if days is None:
+        days = parse_days(" ".join(context.args)) if context.args else None
+        if context.args and days is None:
             await reply(update, texts.pause_usage())
             return
-        until = self.services.now() + timedelta(days=days)
+        until = pause_until(self.services.now(), days)
         await self.services.repo.set_paused(user.user_id, until)
         assert user.zone is not None
         await reply(update, texts.paused(until.astimezone(resolve_zone(user.zone))))
