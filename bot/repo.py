@@ -576,7 +576,7 @@ class Repository:
                     outcome = row["outcome"]
                     if never_sent and late:
                         outcome = Outcome.MISSED
-                    elif never_sent and paused:
+                    elif paused and not closed:
                         outcome = Outcome.PAUSED
                     await db.execute(
                         "UPDATE nudges SET send_at = NULL, outcome = ?, delivery = ? WHERE id = ?",
@@ -709,7 +709,7 @@ class Repository:
     ) -> Answer | None:
         """Record a button press on the user's own nudge; None when it isn't theirs.
 
-        Open nudges take any answer; a missed one can still be marked done or skipped late;
+        Open nudges take any answer; a missed or paused one can still be marked done or skipped;
         a done or skipped nudge stays as it is, so a double tap changes nothing.
         """
         async with self._tx() as db:
@@ -722,7 +722,8 @@ class Repository:
                 return None
             current = Outcome(row["outcome"])
             allowed = current in OPEN_OUTCOMES or (
-                current is Outcome.MISSED and outcome in (Outcome.DONE, Outcome.SKIPPED)
+                current in (Outcome.MISSED, Outcome.PAUSED)
+                and outcome in (Outcome.DONE, Outcome.SKIPPED)
             )
             if not allowed:
                 return Answer(_nudge(row), changed=False)

@@ -114,6 +114,9 @@ async def test_nothing_is_resent_while_paused(
         await at(bot, clock, api, EIGHT + timedelta(minutes=21))
         await at(bot, clock, api, EIGHT + timedelta(days=1, seconds=2))
         assert len(nudges_for(api, "Facial yoga")) == 1
+        first = await bot.services.repo.nudges_on(USER, EIGHT.date())
+        # the holiday doesn't count against the nudge that was waiting for its re-send
+        assert {n.routine.value: n.outcome.value for n in first}["yoga"] == "paused"
 
 
 async def test_pause_without_days_lasts_until_resume(
