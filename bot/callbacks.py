@@ -52,12 +52,26 @@ class DoneEarly:
 
 def nudge_data(nudge_id: int, outcome: Outcome) -> str:
     """Button data for a nudge button."""
-    return f"n:{nudge_id}:{_ACTION_CODES[outcome]}"
+    return f"{NUDGE_PREFIX}:{nudge_id}:{_ACTION_CODES[outcome]}"
 
 
 def today_data(routine: Routine, day: date, at: time) -> str:
     """Button data for marking a nudge of today done early."""
-    return f"t:{_ROUTINE_CODES[routine]}:{day:%Y%m%d}:{at:%H%M}"
+    return f"{TODAY_PREFIX}:{_ROUTINE_CODES[routine]}:{day:%Y%m%d}:{at:%H%M}"
+
+
+def faq_data(entry_id: str) -> str:
+    """Button data for an FAQ topic."""
+    return f"{FAQ_PREFIX}:{entry_id}"
+
+
+def forget_data(confirm: bool) -> str:
+    """Button data for confirming or cancelling /forget."""
+    return f"{FORGET_PREFIX}:{'yes' if confirm else 'no'}"
+
+
+SUMMARY_OFF_DATA: Final = f"{SUMMARY_PREFIX}:off"
+"""Button data for the weekly summary's opt-out."""
 
 
 def parse_nudge(data: str) -> NudgeAction | None:

@@ -292,17 +292,6 @@ class FaqIndex:
             return None
         return self._entries[best], float(scores[best])
 
-    def explain(self, question: str) -> dict[str, Any]:
-        """Return the normalised tokens and the decision, for debugging and tuning."""
-        tokens = self._norm.tokens(question[:_MAX_QUESTION_CHARS])
-        match = self._match(question)
-        return {
-            "tokens": tokens,
-            "unknown": [t for t in tokens if t not in self._vocab],
-            "entry": None if match is None else match[0].id,
-            "score": None if match is None else round(match[1], 3),
-        }
-
 
 def valid_slug(entry_id: str) -> bool:
     """Return True when ``entry_id`` fits Telegram callback data ``faq:<id>``."""

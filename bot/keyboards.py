@@ -8,7 +8,7 @@ from datetime import date, time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from bot import texts
-from bot.callbacks import SUMMARY_PREFIX, nudge_data, today_data
+from bot.callbacks import SUMMARY_OFF_DATA, faq_data, forget_data, nudge_data, today_data
 from schedules.nudges import Outcome
 from schedules.routines import Routine
 
@@ -57,8 +57,8 @@ def forget_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(texts.BUTTON_FORGET_YES, callback_data="x:yes"),
-                InlineKeyboardButton(texts.BUTTON_FORGET_NO, callback_data="x:no"),
+                InlineKeyboardButton(texts.BUTTON_FORGET_YES, callback_data=forget_data(True)),
+                InlineKeyboardButton(texts.BUTTON_FORGET_NO, callback_data=forget_data(False)),
             ]
         ]
     )
@@ -67,13 +67,13 @@ def forget_keyboard() -> InlineKeyboardMarkup:
 def summary_keyboard() -> InlineKeyboardMarkup:
     """The weekly summary's opt-out."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(texts.BUTTON_SUMMARY_OFF, callback_data=f"{SUMMARY_PREFIX}:off")]]
+        [[InlineKeyboardButton(texts.BUTTON_SUMMARY_OFF, callback_data=SUMMARY_OFF_DATA)]]
     )
 
 
 def faq_keyboard(topics: Iterable[tuple[str, str]]) -> InlineKeyboardMarkup:
     """/faq topic buttons, two per row."""
     buttons = [
-        InlineKeyboardButton(label, callback_data=f"f:{entry_id}") for entry_id, label in topics
+        InlineKeyboardButton(label, callback_data=faq_data(entry_id)) for entry_id, label in topics
     ]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])

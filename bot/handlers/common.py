@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from telegram import Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import (
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.ext import filters
 
@@ -18,10 +24,10 @@ MAX_QUESTION = 500
 DISCLAIMER_SHOWN = "disclaimer_shown"
 """chat_data flag: the not-medical-advice line is said once per conversation."""
 
-Markup = ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
 
-async def reply(update: Update, text: str, markup: object = None) -> Message | None:
+async def reply(update: Update, text: str, markup: Markup = None) -> Message | None:
     """Answer in the chat the update came from."""
     message = update.effective_message
     if message is None:
@@ -29,7 +35,7 @@ async def reply(update: Update, text: str, markup: object = None) -> Message | N
     return await message.reply_text(
         text,
         parse_mode=ParseMode.HTML,
-        reply_markup=markup,  # type: ignore[arg-type]
+        reply_markup=markup,
         disable_web_page_preview=True,
     )
 
