@@ -20,6 +20,7 @@ from typing import Any
 from telegram.request import BaseRequest
 
 from bot.app import build_application, polling, services_of
+from bot.dispatcher import TickReport
 from bot.fakeapi import FakeBotApi, FakeBotApiServer
 from bot.services import Services
 from bot.settings import Settings
@@ -130,3 +131,39 @@ async def start_server() -> FakeBotApiServer:
 def texts_to(api: FakeBotApi, chat_id: int) -> list[str]:
     """Every message text or caption the bot sent to a chat, after edits."""
     return [m.text or m.caption or "" for m in api.messages(chat_id)]
+
+
+def nudges_for(api: FakeBotApi, label: str) -> list[int]:
+    """Message ids of the nudges (messages with a Done button) naming a routine."""
+    return [
+        m.message_id
+        for m in api.messages(USER)
+        if label in (m.text or "")
+        and "Reply to this message" in ((m.history[0] if m.history else m.text) or "")
+    ]
+
+
+async def wait_text(api: FakeBotApi, needle: str, since: int = 0, timeout: float = 5.0) -> str:
+    """Wait for a bot message (the ``since``-th or later) containing ``needle``; return it."""
+    found: list[str] = []
+
+    def seen() -> bool:
+        found[:] = [t for t in texts_to(api, USER)[since:] if needle in t]
+        return bool(found)
+
+    await api.wait_for(seen, timeout, what=f"a message containing {needle!r}")
+    return found[-1]
+
+
+async def onboard(api: FakeBotApi, zone: str = "Asia/Kathmandu") -> None:
+    """/start, then answer the time-zone question."""
+    api.send_text(USER, "/start")
+    await wait_text(api, "Which time zone")
+    api.send_text(USER, zone)
+    await wait_text(api, "Your plan")
+
+
+async def jump(bot: RunningBot, clock: VirtualClock, instant: datetime) -> TickReport:
+    """Move virtual time and run the dispatcher's tick now (its armed job sleeps in real time)."""
+    clock.set(instant)
+    return await bot.services.dispatcher.tick()

@@ -10,8 +10,16 @@ import pytest
 
 from bot import texts
 from bot.fakeapi import FakeBotApi, FakeBotApiServer
-from tests.harness import USER, RunningBot, VirtualClock, make_settings, texts_to
-from tests.test_core_loop import nudges_for, onboard, wait_text
+from tests.harness import (
+    USER,
+    RunningBot,
+    VirtualClock,
+    make_settings,
+    nudges_for,
+    onboard,
+    texts_to,
+    wait_text,
+)
 
 DAY = datetime(2026, 11, 26, tzinfo=UTC)
 OTHER = USER + 1

@@ -17,8 +17,7 @@ import pytest
 
 from bot.fakeapi import FakeBotApi, FakeBotApiServer
 from bot.logs import setup_logging
-from tests.harness import ROOT, TOKEN, USER, RunningBot, VirtualClock, make_settings
-from tests.test_core_loop import onboard
+from tests.harness import ROOT, TOKEN, USER, RunningBot, VirtualClock, make_settings, onboard
 
 
 def facenudge(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:

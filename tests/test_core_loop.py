@@ -8,40 +8,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.fakeapi import FakeBotApi, FakeBotApiServer
-from tests.harness import USER, RunningBot, VirtualClock, make_settings, texts_to
+from bot.fakeapi import FakeBotApiServer
+from tests.harness import (
+    USER,
+    RunningBot,
+    VirtualClock,
+    make_settings,
+    nudges_for,
+    onboard,
+    texts_to,
+    wait_text,
+)
 
 KATHMANDU = ZoneInfo("Asia/Kathmandu")
-
-
-def nudges_for(api: FakeBotApi, label: str) -> list[int]:
-    """Message ids of the nudges (messages with a Done button) naming a routine."""
-    return [
-        m.message_id
-        for m in api.messages(USER)
-        if label in (m.text or "")
-        and "Reply to this message" in ((m.history[0] if m.history else m.text) or "")
-    ]
-
-
-async def wait_text(api: FakeBotApi, needle: str, since: int = 0, timeout: float = 5.0) -> str:
-    """Wait for a bot message (the ``since``-th or later) containing ``needle``; return it."""
-    found: list[str] = []
-
-    def seen() -> bool:
-        found[:] = [t for t in texts_to(api, USER)[since:] if needle in t]
-        return bool(found)
-
-    await api.wait_for(seen, timeout, what=f"a message containing {needle!r}")
-    return found[-1]
-
-
-async def onboard(api: FakeBotApi, zone: str = "Asia/Kathmandu") -> None:
-    """/start, then answer the time-zone question."""
-    api.send_text(USER, "/start")
-    await wait_text(api, "Which time zone")
-    api.send_text(USER, zone)
-    await wait_text(api, "Your plan")
 
 
 async def test_new_user_gets_welcome_disclaimer_zone_question_and_default_plan(

@@ -14,8 +14,16 @@ from zoneinfo import ZoneInfo
 
 from bot.fakeapi import FakeBotApi, FakeBotApiServer
 from schedules.routines import Routine
-from tests.harness import TOKEN, USER, BotProcess, RunningBot, VirtualClock, make_settings
-from tests.test_core_loop import nudges_for, wait_text
+from tests.harness import (
+    TOKEN,
+    USER,
+    BotProcess,
+    RunningBot,
+    VirtualClock,
+    make_settings,
+    nudges_for,
+    wait_text,
+)
 
 KATHMANDU = ZoneInfo("Asia/Kathmandu")
 START_UP = 15.0  # seconds a cold interpreter may take to import everything and poll

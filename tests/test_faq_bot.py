@@ -6,8 +6,7 @@ from pathlib import Path
 
 from bot.fakeapi import FakeBotApiServer
 from bot.texts import DISCLAIMER
-from tests.harness import USER, RunningBot, VirtualClock, make_settings
-from tests.test_core_loop import wait_text
+from tests.harness import USER, RunningBot, VirtualClock, make_settings, wait_text
 
 
 async def test_faq_topics_free_questions_and_one_disclaimer(

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import time as wall
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.dispatcher import TickReport
 from bot.fakeapi import Call, FakeBotApi, FakeBotApiServer
 from bot.settings import Settings
 from schedules.routines import Routine
-from tests.harness import USER, RunningBot, VirtualClock, make_settings
-from tests.test_core_loop import nudges_for, onboard, wait_text
+from tests.harness import (
+    USER,
+    RunningBot,
+    VirtualClock,
+    jump,
+    make_settings,
+    nudges_for,
+    onboard,
+    wait_text,
+)
 
 DAY = datetime(2026, 11, 26, tzinfo=UTC)
 YOGA_DUE = DAY.replace(hour=8)  # the default plan's facial yoga, in UTC
@@ -30,12 +38,6 @@ async def until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> N
         await asyncio.sleep(0.02)
 
 
-async def jump(bot: RunningBot, clock: VirtualClock, instant: datetime) -> TickReport:
-    """Move virtual time and run the dispatcher's tick now (its armed job sleeps in real time)."""
-    clock.set(instant)
-    return await bot.services.dispatcher.tick()
-
-
 def nudge_sends(api: FakeBotApi, chat_id: int) -> list[Call]:
     """Every attempt to send a nudge (a message with the Done button) to a chat."""
     return [
@@ -45,20 +47,22 @@ def nudge_sends(api: FakeBotApi, chat_id: int) -> list[Call]:
     ]
 
 
-async def started(api: FakeBotApi, clock: VirtualClock, settings: Settings) -> RunningBot:
+@asynccontextmanager
+async def started(
+    api: FakeBotApi, clock: VirtualClock, settings: Settings, request: BaseRequest | None = None
+) -> AsyncIterator[RunningBot]:
+    """A running bot with one user onboarded in UTC at 07:00, before the 08:00 yoga nudge."""
     clock.set(DAY.replace(hour=7))
-    bot = RunningBot(settings, clock)
-    await bot.start()
-    await onboard(api, "UTC")
-    return bot
+    async with RunningBot(settings, clock, request) as bot:
+        await onboard(api, "UTC")
+        yield bot
 
 
 async def test_blocked_user_is_marked_inactive_and_not_nudged_until_they_return(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    bot = await started(api, clock, make_settings(db, server.api_root))
-    try:
+    async with started(api, clock, make_settings(db, server.api_root)) as bot:
         api.fail_next("sendMessage", 403, chat_id=USER)  # only once: a retry would get through
         report = await jump(bot, clock, YOGA_DUE + timedelta(seconds=1))
         assert (report.sent, report.failed) == (0, 1)
@@ -86,16 +90,13 @@ async def test_blocked_user_is_marked_inactive_and_not_nudged_until_they_return(
         await jump(bot, clock, YOGA_DUE + timedelta(days=1, seconds=1))
         await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")), what="nudge after return")
         assert [c.status for c in nudge_sends(api, USER)] == [403, 200]
-    finally:
-        await bot.stop()
 
 
 async def test_block_update_alone_stops_nudges(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    bot = await started(api, clock, make_settings(db, server.api_root))
-    try:
+    async with started(api, clock, make_settings(db, server.api_root)) as bot:
         api.block(USER)
 
         async def inactive() -> bool:
@@ -107,16 +108,13 @@ async def test_block_update_alone_stops_nudges(
         assert (report.placed, report.sent, report.failed) == (0, 0, 0)
         await api.wait_until_idle(quiet=0.2)
         assert nudge_sends(api, USER) == []
-    finally:
-        await bot.stop()
 
 
 async def test_429_retry_after_is_honoured_and_the_nudge_arrives_once(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    bot = await started(api, clock, make_settings(db, server.api_root))
-    try:
+    async with started(api, clock, make_settings(db, server.api_root)) as bot:
         api.fail_next("sendMessage", 429, retry_after=1, chat_id=USER)
         await jump(bot, clock, YOGA_DUE + timedelta(seconds=1))
         await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")), timeout=6)
@@ -125,16 +123,13 @@ async def test_429_retry_after_is_honoured_and_the_nudge_arrives_once(
         assert [c.status for c in attempts] == [429, 200]
         assert attempts[1].time - attempts[0].time >= 1.0
         assert len(nudges_for(api, "Facial yoga")) == 1
-    finally:
-        await bot.stop()
 
 
 async def test_bad_gateway_twice_then_ok_delivers_once(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    bot = await started(api, clock, make_settings(db, server.api_root))
-    try:
+    async with started(api, clock, make_settings(db, server.api_root)) as bot:
         api.fail_next("sendMessage", 502, times=2, chat_id=USER)
         await jump(bot, clock, YOGA_DUE + timedelta(seconds=1))
         await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")), timeout=8)
@@ -143,21 +138,15 @@ async def test_bad_gateway_twice_then_ok_delivers_once(
         assert len(nudges_for(api, "Facial yoga")) == 1
         history = await bot.services.repo.history(USER)
         assert [(n.routine, n.delivery) for n in history] == [(Routine.YOGA, "sent")]
-    finally:
-        await bot.stop()
 
 
 async def test_send_that_times_out_is_uncertain_and_never_resent(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    clock.set(DAY.replace(hour=7))
     # a 1 s read timeout, so a slow send times out quickly
     request = HTTPXRequest(connection_pool_size=64, read_timeout=1.0)
-    bot = RunningBot(make_settings(db, server.api_root), clock, request)
-    await bot.start()
-    try:
-        await onboard(api, "UTC")
+    async with started(api, clock, make_settings(db, server.api_root), request) as bot:
         api.set_delay("sendMessage", 1.6)  # the message lands, the answer comes too late
         report = await jump(bot, clock, YOGA_DUE + timedelta(seconds=1))
         assert (report.sent, report.failed) == (0, 1)
@@ -170,8 +159,6 @@ async def test_send_that_times_out_is_uncertain_and_never_resent(
         await api.wait_until_idle(quiet=0.3)
         assert len(nudge_sends(api, USER)) == 1
         assert len(nudges_for(api, "Facial yoga")) == 1
-    finally:
-        await bot.stop()
 
 
 async def test_burst_of_sixty_respects_limits_in_due_order_while_replies_stay_quick(
@@ -224,8 +211,7 @@ async def test_an_unexpected_refusal_fails_that_nudge_only(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    bot = await started(api, clock, make_settings(db, server.api_root))
-    try:
+    async with started(api, clock, make_settings(db, server.api_root)) as bot:
         since = len(api.messages(USER))
         api.send_text(USER, "/set supplements 08:00")
         await wait_text(api, "set to 08:00", since)
@@ -234,5 +220,3 @@ async def test_an_unexpected_refusal_fails_that_nudge_only(
         assert (report.sent, report.failed) == (1, 1)
         deliveries = {n.routine: n.delivery for n in await bot.services.repo.history(USER)}
         assert sorted(deliveries.values()) == ["failed", "sent"]
-    finally:
-        await bot.stop()

@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.fakeapi import FakeBotApiServer
-from tests.harness import USER, RunningBot, VirtualClock, make_settings
-from tests.test_core_loop import wait_text
+from tests.harness import USER, RunningBot, VirtualClock, make_settings, wait_text
 
 
 async def test_location_offset_city_and_unknown_zone(

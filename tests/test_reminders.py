@@ -7,8 +7,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.fakeapi import FakeBotApi, FakeBotApiServer
-from tests.harness import USER, RunningBot, VirtualClock, make_settings
-from tests.test_core_loop import nudges_for, onboard, wait_text
+from tests.harness import (
+    USER,
+    RunningBot,
+    VirtualClock,
+    jump,
+    make_settings,
+    nudges_for,
+    onboard,
+    wait_text,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 EIGHT = datetime(2026, 11, 26, 8, 0, tzinfo=BERLIN)
@@ -16,8 +24,7 @@ EIGHT = datetime(2026, 11, 26, 8, 0, tzinfo=BERLIN)
 
 async def at(bot: RunningBot, clock: VirtualClock, api: FakeBotApi, instant: datetime) -> None:
     """Jump the clock, let the dispatcher do what is due, and wait until the bot is quiet."""
-    clock.set(instant)
-    await bot.services.dispatcher.tick()
+    await jump(bot, clock, instant)
     await api.wait_until_idle()
 
 

@@ -9,8 +9,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.fakeapi import FakeBotApi, FakeBotApiServer
-from tests.harness import USER, RunningBot, VirtualClock, make_settings
-from tests.test_core_loop import nudges_for, onboard, wait_text
+from tests.harness import (
+    USER,
+    RunningBot,
+    VirtualClock,
+    make_settings,
+    nudges_for,
+    onboard,
+    wait_text,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PNG = b"\x89PNG\r\n\x1a\n"
