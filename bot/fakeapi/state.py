@@ -362,6 +362,8 @@ class FakeBotApi:
         self._next_file = 0
         self._faults: dict[str, deque[tuple[int | None, int, JSONDict]]] = {}
         self._delays: dict[str, tuple[float, bool]] = {}
+        self.round_trip = 0.0
+        """Seconds each call spends on the wire, half each way (a server far from Telegram)."""
         self._limits: tuple[float, float, float] | None = None
         self._global_window: deque[float] = deque()
         self._chat_windows: dict[int, deque[float]] = {}
@@ -443,6 +445,8 @@ class FakeBotApi:
         if impl is None:
             return 404, error_body(404, "Not Found: method not found")
         delay, before = self._delays.get(lname, (0.0, False))
+        if self.round_trip:
+            await asyncio.sleep(self.round_trip / 2)
         if delay and before:
             await asyncio.sleep(delay)
         try:
@@ -454,6 +458,8 @@ class FakeBotApi:
             outcome = exc.status, error_body(exc.status, exc.description, exc.parameters)
         if delay and not before:
             await asyncio.sleep(delay)
+        if self.round_trip:
+            await asyncio.sleep(self.round_trip / 2)
         return outcome
 
     def _precheck(self, lname: str, req: _Req) -> tuple[int, JSONDict] | None:
