@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from time import monotonic
 from typing import Any
 
 from telegram import BotCommand, ChatMember, Update
@@ -25,7 +26,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import texts
-from bot.dispatcher import Clock
+from bot.dispatcher import Clock, Elapsed
 from bot.faq import FaqIndex
 from bot.handlers.common import PRIVATE, reply
 from bot.handlers.conversation import Conversation, ignore, private_only
@@ -51,11 +52,12 @@ def build_application(
     token: str,
     *,
     clock: Clock = system_clock,
+    elapsed: Elapsed = monotonic,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
 ) -> App:
     """Everything wired together; the database opens in post_init, closes in post_shutdown."""
-    services = Services(settings, clock, FaqIndex.load())
+    services = Services(settings, clock, FaqIndex.load(), elapsed)
     builder = (
         Application.builder()
         .token(token)

@@ -19,10 +19,14 @@ from telegram import Update
 from telegram.error import InvalidToken
 
 from bot.logs import setup_logging
-from bot.repo import backup_database, read_heartbeat
+from bot.repo import Liveness, backup_database, read_liveness
 from bot.settings import Settings, SettingsError, load_settings
 
 HEARTBEAT_MAX_AGE = timedelta(minutes=3)
+SILENCE_MAX = timedelta(minutes=5)
+"""No successful Bot API call for this long (a revoked token, a dead network) is unhealthy."""
+FAILING_MAX = timedelta(minutes=3)
+"""Every send failing for this long is unhealthy."""
 EXIT_CONFIG = 2
 
 _log = logging.getLogger(__name__)
@@ -100,20 +104,36 @@ def _run(settings: Settings) -> int:
     return 0
 
 
+def health_problem(live: Liveness | None, now: datetime) -> str | None:
+    """Why the running bot is not doing its job, or None when it is."""
+    if live is None:
+        return "the dispatcher has not run yet"
+    age = int((now - live.beat).total_seconds())
+    if now - live.beat > HEARTBEAT_MAX_AGE:
+        return f"last dispatcher heartbeat {age} s ago"
+    if not live.receiving:
+        return "updates are not being received (polling or webhook stopped)"
+    if live.api_ok_at is None or now - live.api_ok_at > SILENCE_MAX:
+        return "no successful Telegram API call for over 5 minutes"
+    if live.failing_since is not None and now - live.failing_since > FAILING_MAX:
+        since = int((now - live.failing_since).total_seconds())
+        return f"every nudge send has failed for {since} s"
+    return None
+
+
 def _health(settings: Settings) -> int:
     try:
-        beat = read_heartbeat(settings.database_path)
+        live = read_liveness(settings.database_path)
     except sqlite3.Error as error:
         print(f"unhealthy: database unreachable: {error}")  # noqa: T201
         return 1
-    if beat is None:
-        print("unhealthy: the dispatcher has not run yet")  # noqa: T201
+    now = datetime.now(UTC)
+    problem = health_problem(live, now)
+    if problem is not None:
+        print(f"unhealthy: {problem}")  # noqa: T201
         return 1
-    age = datetime.now(UTC) - beat
-    if age > HEARTBEAT_MAX_AGE:
-        print(f"unhealthy: last dispatcher heartbeat {int(age.total_seconds())} s ago")  # noqa: T201
-        return 1
-    print(f"healthy: heartbeat {int(age.total_seconds())} s ago")  # noqa: T201
+    assert live is not None
+    print(f"healthy: heartbeat {int((now - live.beat).total_seconds())} s ago")  # noqa: T201
     return 0
 
 

@@ -2,51 +2,55 @@
 
 APScheduler (PTB's JobQueue) only wakes it: one one-shot job armed for the earliest due instant
 (at most a minute away), never one job per reminder. A tick closes the day's unanswered nudges,
-then alternates: place a batch of due slots as nudges, claim a small batch of sends (the intent,
-committed first), send those one message at a time through the priority rate limiter and record
-each result. A popular minute thus starts sending before all of it is placed. Only one send is
-ever on the wire, so a crash repeats at most that one: start-up resends the claims left behind,
-and all but the one in flight were never sent.
+then keeps a pipeline full: place due slots as nudges, claim sends (the intent, committed first),
+and keep as many sends on the wire as Telegram's rate needs over the measured round trip, capped
+by ``max_in_flight``. Each send records its own result, so a crash repeats at most the sends that
+were on the wire, and a fault stays with the one nudge it hit: every claim ends sent, queued for
+its own retry, uncertain, failed or parked, and claims a stop left unsent go back to the queue.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time as monotonic
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from telegram.error import (
-    BadRequest,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
+import httpx
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot, Job
 
 from bot import texts
 from bot.keyboards import nudge_keyboard, summary_keyboard
-from bot.pacing import NUDGE
-from bot.repo import Claimed, DueSlot, Repository
+from bot.pacing import NUDGE, PriorityRateLimiter
+from bot.repo import Claimed, DueSlot, Liveness, Repository
 from bot.types import App, Context
-from schedules.nudges import Occurrence, next_summary, place_occurrence
+from schedules.lifecycle import Failure
+from schedules.nudges import Occurrence, first_due, next_summary, place_occurrence
 from schedules.prompts import prompt_for
 from schedules.recurrence import local_date
 from schedules.stats import day_states, weekly_adherence
 from schedules.zones import resolve_zone
 
 Clock = Callable[[], datetime]
+Elapsed = Callable[[], float]
 
-BATCH = 30
-"""Sends claimed per round: about a second of sending, so a stop never waits long."""
 PLACE_BATCH = 500
 MAX_SLEEP = timedelta(minutes=1)
-NETWORK_RETRIES = 3
-RETRY_LATER = timedelta(minutes=1)
+LEASE = timedelta(minutes=5)
+"""A claim older than this was lost by its sender (not by a crash: start-up takes those)."""
+BEAT_EVERY = 5.0
+"""Seconds between heartbeats while a long tick drains a popular minute."""
+API_PROBE_AFTER = timedelta(minutes=1)
+"""With no successful call for this long, a wake asks Telegram ``getMe`` to prove it can."""
+FAILURE_WINDOW = 20
+"""Recent sends looked at to decide whether most of them are failing."""
+HOLD_FIRST = 2.0
+HOLD_MAX = 60.0
 
 _log = logging.getLogger(__name__)
 
@@ -56,67 +60,110 @@ class TickReport:
     """What one tick did, for the log line and for tests."""
 
     placed: int = 0
+    parked: int = 0
     expired: int = 0
     sent: int = 0
     failed: int = 0
 
 
+def classify(error: Exception) -> Failure:
+    """What a send's exception means for the nudge.
+
+    PTB raises ``TimedOut`` for every timeout: a connect or pool timeout never left the
+    machine (retry), a read or write timeout may have been delivered (never resend).
+    """
+    if isinstance(error, Forbidden):
+        return Failure.BLOCKED
+    if isinstance(error, BadRequest):
+        message = str(error).lower()
+        gone = "chat not found" in message or "user is deactivated" in message
+        return Failure.BLOCKED if gone else Failure.REFUSED
+    if isinstance(error, TimedOut):
+        never_left = isinstance(error.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout)
+        return Failure.RETRY if never_left else Failure.MAYBE_SENT
+    if isinstance(error, NetworkError | RetryAfter):
+        return Failure.RETRY
+    if isinstance(error, TelegramError):
+        return Failure.REFUSED
+    return Failure.BROKEN
+
+
 class Dispatcher:
     """Owns the send loop; handlers call :meth:`wake_at` when they change the schedule."""
 
-    def __init__(self, repo: Repository, clock: Clock, catch_up: timedelta) -> None:
+    def __init__(
+        self,
+        repo: Repository,
+        clock: Clock,
+        catch_up: timedelta,
+        *,
+        max_in_flight: int = 16,
+        elapsed: Elapsed = monotonic.monotonic,
+    ) -> None:
         self._repo = repo
         self._clock = clock
+        self._elapsed = elapsed
         self._catch_up = catch_up
+        self._max_in_flight = max_in_flight
         self._app: App | None = None
         self._armed: Job[Context] | None = None
-        self._armed_for: datetime | None = None
+        self._armed_deadline = math.inf
         self._tick_lock = asyncio.Lock()
         self._stopping = False
+        self._last_tick: tuple[datetime, float] | None = None
+        self._last_beat = -math.inf
+        self._api_ok_at: datetime | None = None
+        self._failing_since: datetime | None = None
+        self._recent: deque[bool] = deque(maxlen=FAILURE_WINDOW)
+        self._hold_until = -math.inf
+        self._hold = HOLD_FIRST
 
     async def start(self, app: App) -> None:
         """Requeue sends cut off by a crash and run a first tick right away (catch-up)."""
         self._app = app
         self._stopping = False
-        recovered = await self._repo.recover_in_flight()
+        recovered = await self._repo.release_stale(None, self._clock())
         if recovered:
             _log.warning("re-sending %d nudge(s) in flight at the last stop", recovered)
         self.wake_at(self._clock())
 
     def stop(self) -> None:
-        """Finish the message in flight, claim nothing new."""
+        """Finish the sends on the wire, start no other."""
         self._stopping = True
 
     @property
     def _sending_allowed(self) -> bool:
-        """False once shutdown began: finish the send in flight, start no other."""
+        """False once shutdown began: finish the sends in flight, start no other."""
         return not self._stopping and self._app is not None and self._app.running
 
     def wake_at(self, at: datetime) -> None:
         """Make sure a tick runs no later than ``at``."""
         if self._app is None or self._app.job_queue is None or self._stopping:
             return
-        if self._armed is not None and self._armed_for is not None and self._armed_for <= at:
+        delay = max(0.0, min(at - self._clock(), MAX_SLEEP).total_seconds())
+        # the job sleeps in real time, so compare deadlines there (the wall clock may jump)
+        deadline = monotonic.monotonic() + delay
+        if self._armed is not None and self._armed_deadline <= deadline:
             return
         if self._armed is not None:
             self._armed.schedule_removal()
-        at = min(at, self._clock() + MAX_SLEEP)
-        delay = max(0.0, (at - self._clock()).total_seconds())
         self._armed = self._app.job_queue.run_once(
             self._on_wake, when=delay, name="dispatch", job_kwargs={"misfire_grace_time": None}
         )
-        self._armed_for = at
+        self._armed_deadline = deadline
 
     async def _on_wake(self, _: Context) -> None:
         """Run a tick, then re-arm even if it failed, so one error never stops the nudges."""
         self._armed = None
-        self._armed_for = None
         upcoming: datetime | None = None
         try:
             await self.tick()
+            await self._probe_api()
             upcoming = await self._repo.next_wake()
         finally:
-            self.wake_at(upcoming or self._clock() + MAX_SLEEP)
+            now = self._clock()
+            held = timedelta(seconds=max(0.0, self._hold_until - self._elapsed()))
+            self.wake_at(max(upcoming or now + MAX_SLEEP, now + held))
 
     async def tick(self) -> TickReport:
         """Do everything that is due now; safe to call at any time, runs one at a time."""
@@ -124,31 +171,18 @@ class Dispatcher:
             started = monotonic.perf_counter()
             report = TickReport()
             now = self._clock()
+            await self._follow_clock(now)
+            await self._beat(force=True)
             report.expired = await self._repo.expire_open(now)
-            while True:
-                now = self._clock()
-                placed = await self._repo.materialize_due(now, PLACE_BATCH, self._place)
-                report.placed += placed
-                claims = (
-                    await self._repo.claim_sends(now, BATCH, now - self._catch_up)
-                    if self._sending_allowed
-                    else []
-                )
-                if not claims and not placed:
-                    break
-                for index, claim in enumerate(claims):
-                    if not self._sending_allowed:
-                        await self._repo.release_claims([c.nudge_id for c in claims[index:]])
-                        break
-                    delivered = await self._deliver(claim)
-                    report.sent += delivered
-                    report.failed += not delivered
-            await self._send_summaries(now)
-            await self._repo.heartbeat(self._clock())
+            await self._repo.release_stale(now - LEASE, now)
+            await self._drain(report)
+            await self._send_summaries(self._clock())
+            await self._beat(force=True)
             _log.info(
                 "dispatch tick",
                 extra={
                     "due": report.placed,
+                    "parked": report.parked,
                     "expired": report.expired,
                     "sent": report.sent,
                     "failed": report.failed,
@@ -156,6 +190,63 @@ class Dispatcher:
                 },
             )
             return report
+
+    async def _follow_clock(self, now: datetime) -> None:
+        """After the wall clock jumps (not downtime: the process kept running), start afresh.
+
+        A jump of more than the catch-up window in either direction would otherwise mark the
+        skipped days missed, or leave every next due time days in the future.
+        """
+        mono = self._elapsed()
+        last = self._last_tick
+        self._last_tick = (now, mono)
+        if last is None:
+            return
+        drift = (now - last[0]) - timedelta(seconds=mono - last[1])
+        if abs(drift) <= self._catch_up:
+            return
+        _log.warning("wall clock jumped by %s; next due times derived afresh", drift)
+        await self._repo.rederive_dues(lambda at, zone: first_due(at, resolve_zone(zone), now))
+
+    def _in_flight_target(self) -> int:
+        """Sends to keep on the wire: Telegram's rate times the measured round trip, capped."""
+        limiter = self._app.bot.rate_limiter if self._app is not None else None
+        if not isinstance(limiter, PriorityRateLimiter):
+            return self._max_in_flight
+        needed = math.ceil(limiter.per_second * limiter.round_trip) + 1
+        return max(1, min(self._max_in_flight, needed))
+
+    def _holding(self) -> bool:
+        return self._elapsed() < self._hold_until
+
+    async def _drain(self, report: TickReport) -> None:
+        """Place, claim and send until nothing is due, keeping the pipeline full."""
+        sending: set[asyncio.Task[bool | None]] = set()
+        try:
+            while True:
+                await self._beat()
+                room = self._in_flight_target() - len(sending)
+                if room > 0 and self._sending_allowed and not self._holding():
+                    now = self._clock()
+                    placement = await self._repo.materialize_due(now, PLACE_BATCH, self._place)
+                    report.placed += placement.placed
+                    report.parked += placement.parked
+                    if placement.parked:
+                        _log.error("parked %d slot(s) that failed to place", placement.parked)
+                    claims = await self._repo.claim_sends(now, room, self._catch_up)
+                    sending.update(asyncio.create_task(self._deliver(c)) for c in claims)
+                    if claims or placement.placed or placement.parked:
+                        continue
+                if not sending:
+                    return
+                done, sending = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    delivered = task.result()
+                    report.sent += delivered is True
+                    report.failed += delivered is False
+        finally:
+            if sending:
+                await asyncio.gather(*sending, return_exceptions=True)
 
     def _place(self, slot: DueSlot) -> Occurrence:
         return place_occurrence(
@@ -173,15 +264,22 @@ class Dispatcher:
         assert self._app is not None
         return self._app.bot
 
-    async def _deliver(self, claim: Claimed) -> bool:
-        """Send one claimed nudge and record what happened; True when it was delivered."""
-        text = texts.nudge(
-            claim.routine,
-            prompt_for(claim.routine, claim.local_date),
-            claim.local_time,
-            repeat=claim.is_nag,
-        )
-        for attempt in range(NETWORK_RETRIES + 1):
+    async def _deliver(self, claim: Claimed) -> bool | None:
+        """Send one claimed nudge and record what happened.
+
+        True when delivered, False when it failed, None when a stop came first (the claim went
+        back to the queue). Never raises: one nudge's fault must not reach the others.
+        """
+        try:
+            if not self._sending_allowed:
+                await self._repo.release_claims([claim.nudge_id], self._clock())
+                return None
+            text = texts.nudge(
+                claim.routine,
+                prompt_for(claim.routine, claim.local_date),
+                claim.local_time,
+                repeat=claim.is_nag,
+            )
             try:
                 message = await self._bot.send_message(
                     claim.chat_id,
@@ -189,49 +287,105 @@ class Dispatcher:
                     reply_markup=nudge_keyboard(claim.nudge_id),
                     rate_limit_args=NUDGE,
                 )
-            except Forbidden:
-                _log.info("user blocked the bot; nudges stop", extra={"user_id": claim.user_id})
-                await self._repo.deactivate(claim.user_id)
-                await self._repo.mark_undelivered(claim.nudge_id, "failed", None)
+            except Exception as error:
+                await self._failed(claim, classify(error), error)
                 return False
-            except TimedOut:
-                _log.warning("send timed out; not resending", extra={"user_id": claim.user_id})
-                await self._repo.mark_undelivered(claim.nudge_id, "uncertain", None)
-                return False
-            except BadRequest as error:
-                _log.warning("send rejected: %s", error, extra={"user_id": claim.user_id})
-                if "chat not found" in str(error).lower():
-                    await self._repo.deactivate(claim.user_id)
-                await self._repo.mark_undelivered(claim.nudge_id, "failed", None)
-                return False
-            except (NetworkError, RetryAfter) as error:
-                if attempt == NETWORK_RETRIES:
-                    _log.warning("send failed, retrying later: %s", error)
-                    retry_at = self._clock() + RETRY_LATER
-                    await self._repo.mark_undelivered(claim.nudge_id, "queued", retry_at)
-                    self.wake_at(retry_at)
-                    return False
-                await asyncio.sleep(2**attempt * 0.5)
-                continue
-            except TelegramError as error:
-                _log.error("send refused: %s", error, extra={"user_id": claim.user_id})
-                await self._repo.mark_undelivered(claim.nudge_id, "failed", None)
-                return False
-            now = self._clock()
-            nag_at = (
-                now + timedelta(minutes=claim.nag_minutes)
-                if claim.nag_minutes and claim.nags_left > int(claim.is_nag)
-                else None
-            )
-            await self._repo.mark_sent(claim, message.message_id, now, nag_at)
+            self._succeeded()
+            await self._repo.record_sent(claim, message.message_id, self._clock())
+            if claim.previous_message_id is not None:
+                await self._retire_copy(claim, claim.previous_message_id)
             return True
-        return False
+        except Exception:
+            _log.exception(
+                "nudge parked after an unexpected error", extra={"nudge": claim.nudge_id}
+            )
+            await self._park(claim)
+            return False
+
+    async def _failed(self, claim: Claimed, failure: Failure, error: Exception) -> None:
+        """Record a failed send, and back off for everyone only when most sends fail."""
+        now = self._clock()
+        extra = {"user_id": claim.user_id, "failure": failure.value}
+        if failure is Failure.BROKEN:
+            _log.error("nudge parked: %r", error, exc_info=error, extra=extra)
+        else:
+            _log.warning("send failed: %s", error, extra=extra)
+        retry_at = await self._repo.record_failure(claim, failure, now)
+        if retry_at is not None:
+            self.wake_at(retry_at)
+        if failure in (Failure.RETRY, Failure.MAYBE_SENT):
+            self._failing_since = self._failing_since or now
+            self._recent.append(False)
+            failing = self._recent.count(False)
+            if len(self._recent) >= FAILURE_WINDOW // 2 and failing * 5 >= len(self._recent) * 4:
+                self._hold_until = self._elapsed() + self._hold
+                _log.warning("most sends are failing: holding all sends for %.0f s", self._hold)
+                self._hold = min(self._hold * 2, HOLD_MAX)
+                self._recent.clear()
+
+    def _succeeded(self) -> None:
+        self._api_ok_at = self._clock()
+        self._failing_since = None
+        self._recent.append(True)
+        self._hold = HOLD_FIRST
+
+    async def _park(self, claim: Claimed) -> None:
+        try:
+            await self._repo.record_failure(claim, Failure.BROKEN, self._clock())
+        except Exception:
+            _log.exception("could not park a nudge; its lease will requeue it")
+
+    async def _retire_copy(self, claim: Claimed, message_id: int) -> None:
+        """Take the buttons off the older copy of a re-sent nudge, so one copy stays live."""
+        try:
+            await self._bot.edit_message_text(
+                texts.nudge_sent_again(claim.routine, claim.local_time),
+                chat_id=claim.chat_id,
+                message_id=message_id,
+                rate_limit_args=NUDGE,
+            )
+        except TelegramError as error:
+            _log.info("older copy of a nudge not edited: %s", error)
+
+    async def _beat(self, *, force: bool = False) -> None:
+        """Write the heartbeat, at most every few seconds unless forced."""
+        mono = self._elapsed()
+        if not force and mono - self._last_beat < BEAT_EVERY:
+            return
+        self._last_beat = mono
+        updater = self._app.updater if self._app is not None else None
+        await self._repo.heartbeat(
+            Liveness(
+                beat=self._clock(),
+                api_ok_at=self._api_ok_at,
+                failing_since=self._failing_since,
+                receiving=updater is None or updater.running,
+            )
+        )
+
+    async def _probe_api(self) -> None:
+        """Prove Telegram still answers (and accepts the token) when nothing else has lately."""
+        now = self._clock()
+        if self._app is None or (self._api_ok_at and now - self._api_ok_at < API_PROBE_AFTER):
+            return
+        try:
+            await self._bot.get_me()
+        except TelegramError as error:
+            _log.warning("Telegram did not answer getMe: %s", error)
+            return
+        self._api_ok_at = now
+        await self._beat(force=True)
 
     async def _send_summaries(self, now: datetime) -> None:
-        """The Sunday-evening summary; advanced before sending, so it is never sent twice."""
-        for due in await self._repo.due_summaries(now, BATCH):
+        """The Sunday-evening summary; advanced before sending, so it is never sent twice.
+
+        A user on holiday or with every routine off gets none that week.
+        """
+        for due in await self._repo.due_summaries(now, PLACE_BATCH):
             tz = resolve_zone(due.zone)
             if not await self._repo.advance_summary(due.user_id, due.due, next_summary(tz, now)):
+                continue
+            if due.paused or not due.any_enabled:
                 continue
             week_end = local_date(now, tz)
             since = week_end - timedelta(days=6)
@@ -246,7 +400,7 @@ class Dispatcher:
                     reply_markup=summary_keyboard(),
                     rate_limit_args=NUDGE,
                 )
-            except (Forbidden, BadRequest):
-                await self._repo.deactivate(due.user_id)
-            except NetworkError as error:
+            except TelegramError as error:
+                if classify(error) is Failure.BLOCKED:
+                    await self._repo.deactivate(due.user_id)
                 _log.warning("weekly summary not sent: %s", error)

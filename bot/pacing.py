@@ -7,6 +7,11 @@ requests skip that queue and push the next nudge slot back. A nudge also checks 
 went out in the last second, both lanes, and leaves room for a reply under Telegram's limit;
 replies themselves never wait for the window (the limit is about bulk sends, not answers).
 A ``429 retry_after`` pauses every lane for that long, then the request is retried.
+
+Sends are dated when they start: counting a send from when its answer returns, and counting the
+ones in flight as well, books each send for a second plus a round trip and caps a real network at
+1 / (1 + round trip) of the rate. The limiter also measures that round trip, which tells the
+dispatcher how many sends to keep on the wire.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ REPLY_HEADROOM: Final = 1
 """Slots of every window that nudges leave to replies, which never wait for the window."""
 WINDOW: Final = 1.0
 """The sliding window Telegram counts sends in."""
+FIRST_ROUND_TRIP: Final = 0.1
+"""A guess until the first answers are timed."""
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -57,6 +64,9 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         max_retries: int = 3,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.per_second = per_second
+        self.round_trip = FIRST_ROUND_TRIP
+        """Seconds a paced request takes on the wire, smoothed over the recent ones."""
         self._interval = 1.0 / per_second
         self._per_chat = per_chat_interval
         self._max_retries = max_retries
@@ -66,7 +76,6 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         self._chat_next: dict[object, float] = {}
         self._cap = max(WINDOW_LIMIT, math.ceil(per_second))
         self._recent: deque[float] = deque()
-        self._in_flight = 0
 
     async def initialize(self) -> None:
         """Nothing to set up; required by the interface."""
@@ -93,11 +102,9 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
 
         Booked slots alone can't promise that (a reply takes no slot of the nudges already
         booked), so this counts what really went out, both lanes, just before a nudge goes.
-        A send is dated when its response came back: it reached Telegram no later than that, so
-        a window measured from there is never shorter than the one Telegram sees.
         """
         now = self._prune()
-        if len(self._recent) + self._in_flight < self._cap - REPLY_HEADROOM:
+        if len(self._recent) < self._cap - REPLY_HEADROOM:
             return 0.0
         if not self._recent:
             return WINDOW / self._cap
@@ -131,9 +138,13 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
                     if wait <= 0:
                         break
                     await asyncio.sleep(wait)
-                self._in_flight += 1
+                self._recent.append(self._clock())
+            started = self._clock()
             try:
-                return await callback(*args, **kwargs)
+                result = await callback(*args, **kwargs)
+                if paced:
+                    self.round_trip += (self._clock() - started - self.round_trip) / 8
+                return result
             except RetryAfter as error:
                 if attempt == self._max_retries:
                     raise
@@ -142,8 +153,4 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
                 _log.warning("flood control: pausing sends for %.1f s", delay)
                 if not paced:
                     await asyncio.sleep(delay + 0.1)
-            finally:
-                if paced:
-                    self._in_flight -= 1
-                    self._recent.append(self._clock())
         raise AssertionError("unreachable")

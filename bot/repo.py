@@ -14,12 +14,26 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import aiosqlite
 
-from schedules.nudges import OPEN_OUTCOMES, Occurrence, Outcome
+from schedules.lifecycle import (
+    Answered,
+    Claim,
+    DayEnded,
+    Delivery,
+    Event,
+    Failed,
+    Failure,
+    Noted,
+    NudgeState,
+    Released,
+    Sent,
+    advance,
+)
+from schedules.nudges import Occurrence, Outcome
 from schedules.routines import Routine
 
 MIGRATIONS: tuple[str, ...] = (
@@ -82,6 +96,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX messages_nudge ON messages(nudge_id);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+    """
+    ALTER TABLE nudges ADD COLUMN target_at INTEGER;
+    ALTER TABLE nudges ADD COLUMN answer_until INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE nudges ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE nudges ADD COLUMN claimed_at INTEGER;
+    UPDATE nudges SET target_at = send_at, answer_until = day_end + 86400;
+    CREATE INDEX nudges_claimed ON nudges(claimed_at) WHERE delivery = 'sending';
     """,
 )
 """Schema versions, applied in order; ``PRAGMA user_version`` records how many ran."""
@@ -160,8 +182,10 @@ class Claimed:
     local_date: date
     local_time: time
     is_nag: bool
-    nag_minutes: int | None
-    nags_left: int
+    nag_every: timedelta | None
+    nag_times: int
+    previous_message_id: int | None
+    """The copy already in the chat (a snooze or nag re-sends), to take its buttons off."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +198,7 @@ class Nudge:
     local_time: time
     due: datetime
     outcome: Outcome
-    delivery: str
+    delivery: Delivery
     sent_at: datetime | None
     answered_at: datetime | None
     note: str | None
@@ -187,6 +211,28 @@ class Answer:
 
     nudge: Nudge
     changed: bool
+    too_old: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """What one placing round did: nudges created, and slots parked because they raised."""
+
+    placed: int
+    parked: int
+
+
+@dataclass(frozen=True, slots=True)
+class Liveness:
+    """The dispatcher's heartbeat and what it last saw of Telegram, for ``facenudge health``."""
+
+    beat: datetime
+    api_ok_at: datetime | None
+    """The last successful Bot API call."""
+    failing_since: datetime | None
+    """When sends started failing with no success since; None while they succeed."""
+    receiving: bool
+    """Whether updates are being fetched (polling or the webhook is up)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +243,8 @@ class WeeklyDue:
     chat_id: int
     zone: str
     due: datetime
+    paused: bool
+    any_enabled: bool
 
 
 _USER_COLUMNS = (
@@ -207,6 +255,64 @@ _NUDGE_COLUMNS = (
     "id, routine, local_date, local_time, due_at, outcome, delivery, sent_at, answered_at, note, "
     "message_id"
 )
+
+
+_STATE_COLUMNS = (
+    "outcome, delivery, send_at, target_at, day_end, answer_until, sends, nags, attempts"
+)
+_STATE_COLUMNS_N = ", ".join(f"n.{c.strip()}" for c in _STATE_COLUMNS.split(","))
+
+
+def _state(row: sqlite3.Row) -> NudgeState:
+    return NudgeState(
+        outcome=Outcome(row["outcome"]),
+        delivery=Delivery(row["delivery"]),
+        send_at=_opt_dt(row["send_at"]),
+        target_at=_opt_dt(row["target_at"]),
+        day_end=from_ts(row["day_end"]),
+        answer_until=from_ts(row["answer_until"]),
+        sends=row["sends"],
+        nags=row["nags"],
+        attempts=row["attempts"],
+    )
+
+
+async def _write_state(
+    db: aiosqlite.Connection, nudge_id: int, state: NudgeState, **columns: object
+) -> None:
+    """Store a nudge's state (and any extra columns given) after a transition."""
+    extra = "".join(f", {name} = ?" for name in columns)
+    await db.execute(
+        "UPDATE nudges SET outcome = ?, delivery = ?, send_at = ?, target_at = ?, sends = ?, "
+        f"nags = ?, attempts = ?{extra} WHERE id = ?",
+        (
+            state.outcome.value,
+            state.delivery.value,
+            to_ts(state.send_at) if state.send_at else None,
+            to_ts(state.target_at) if state.target_at else None,
+            state.sends,
+            state.nags,
+            state.attempts,
+            *columns.values(),
+            nudge_id,
+        ),
+    )
+
+
+def _claimed(row: sqlite3.Row, state: NudgeState) -> Claimed:
+    minutes = row["nag_minutes"]
+    return Claimed(
+        nudge_id=row["id"],
+        user_id=row["user_id"],
+        chat_id=row["chat_id"],
+        routine=Routine(row["routine"]),
+        local_date=date.fromisoformat(row["local_date"]),
+        local_time=_time(row["local_time"]),
+        is_nag=state.is_nag,
+        nag_every=timedelta(minutes=minutes) if minutes else None,
+        nag_times=row["nag_times"],
+        previous_message_id=row["message_id"] if state.sends else None,
+    )
 
 
 def _user(row: sqlite3.Row) -> User:
@@ -232,7 +338,7 @@ def _nudge(row: sqlite3.Row) -> Nudge:
         local_time=_time(row["local_time"]),
         due=from_ts(row["due_at"]),
         outcome=Outcome(row["outcome"]),
-        delivery=row["delivery"],
+        delivery=Delivery(row["delivery"]),
         sent_at=_opt_dt(row["sent_at"]),
         answered_at=_opt_dt(row["answered_at"]),
         note=row["note"],
@@ -375,11 +481,6 @@ class Repository:
             [(to_ts(due), user_id, r.value, _hhmm(at)) for (r, at), due in dues.items()],
         )
 
-    async def reschedule(self, user_id: int, dues: Mapping[tuple[Routine, time], datetime]) -> None:
-        """Give every enabled planned time a fresh next due instant (zone change, return)."""
-        async with self._tx() as db:
-            await self._write_dues(db, user_id, dues)
-
     async def get_plan(self, user_id: int) -> list[PlanEntry]:
         """Every routine of the user's plan, in a stable order."""
         rows = await self._fetchall(
@@ -446,12 +547,16 @@ class Repository:
     async def deactivate(self, user_id: int) -> None:
         """Stop nudging a user who blocked the bot, until they come back."""
         async with self._tx() as db:
-            await db.execute("UPDATE users SET active = 0 WHERE user_id = ?", (user_id,))
-            await db.execute("UPDATE slots SET next_due = NULL WHERE user_id = ?", (user_id,))
-            await db.execute(
-                "UPDATE nudges SET send_at = NULL WHERE user_id = ? AND send_at IS NOT NULL",
-                (user_id,),
-            )
+            await self._deactivate(db, user_id)
+
+    @staticmethod
+    async def _deactivate(db: aiosqlite.Connection, user_id: int) -> None:
+        await db.execute("UPDATE users SET active = 0 WHERE user_id = ?", (user_id,))
+        await db.execute("UPDATE slots SET next_due = NULL WHERE user_id = ?", (user_id,))
+        await db.execute(
+            "UPDATE nudges SET send_at = NULL WHERE user_id = ? AND send_at IS NOT NULL",
+            (user_id,),
+        )
 
     async def forget(self, user_id: int) -> bool:
         """Delete everything held on the user in one transaction; False if nothing was held."""
@@ -471,11 +576,12 @@ class Repository:
 
     async def materialize_due(
         self, now: datetime, limit: int, place: Callable[[DueSlot], Occurrence]
-    ) -> int:
+    ) -> Placement:
         """Turn slots that have fallen due into nudges and advance them, atomically.
 
         The UNIQUE key (user, routine, local date, time) makes a second claim of the same
-        occurrence a no-op; a routine already done that day gets no new nudge.
+        occurrence a no-op. A slot that raises while being placed is parked (its next due time
+        cleared until the user changes the plan) so it cannot hold back anyone else's.
         """
         async with self._tx() as db:
             async with db.execute(
@@ -487,49 +593,43 @@ class Repository:
                 rows = list(await cursor.fetchall())
             inserts: list[tuple[object, ...]] = []
             advances: list[tuple[object, ...]] = []
+            parked: list[tuple[object, ...]] = []
             for row in rows:
-                slot = DueSlot(
-                    user_id=row["user_id"],
-                    routine=Routine(row["routine"]),
-                    local_time=_time(row["local_time"]),
-                    due=from_ts(row["next_due"]),
-                    zone=row["zone"],
-                    paused_until=_opt_dt(row["paused_until"]),
-                )
-                occ = place(slot)
+                key = (row["user_id"], row["routine"], row["local_time"], row["next_due"])
+                try:
+                    slot = DueSlot(
+                        user_id=row["user_id"],
+                        routine=Routine(row["routine"]),
+                        local_time=_time(row["local_time"]),
+                        due=from_ts(row["next_due"]),
+                        zone=row["zone"],
+                        paused_until=_opt_dt(row["paused_until"]),
+                    )
+                    occ = place(slot)
+                except Exception:
+                    parked.append(key)
+                    continue
                 sendable = occ.outcome is Outcome.PENDING
-                day = occ.local_date.isoformat()
                 inserts.append(
                     (
                         slot.user_id,
                         slot.routine.value,
-                        day,
+                        occ.local_date.isoformat(),
                         _hhmm(occ.local_time),
                         to_ts(occ.due),
                         to_ts(occ.day_end),
+                        to_ts(occ.answer_until),
                         occ.outcome.value,
                         to_ts(occ.due) if sendable else None,
-                        "queued" if sendable else "none",
-                        slot.user_id,
-                        slot.routine.value,
-                        day,
+                        to_ts(occ.due) if sendable else None,
+                        Delivery.QUEUED if sendable else Delivery.NONE,
                     )
                 )
-                advances.append(
-                    (
-                        to_ts(occ.next_due),
-                        slot.user_id,
-                        slot.routine.value,
-                        _hhmm(slot.local_time),
-                        to_ts(slot.due),
-                    )
-                )
+                advances.append((to_ts(occ.next_due), *key))
             await db.executemany(
                 "INSERT INTO nudges (user_id, routine, local_date, local_time, due_at, day_end,"
-                " outcome, send_at, delivery) "
-                "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM nudges "
-                "WHERE user_id = ? AND routine = ? AND local_date = ? AND outcome = 'done') "
-                "ON CONFLICT DO NOTHING",
+                " answer_until, outcome, send_at, target_at, delivery) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 inserts,
             )
             await db.executemany(
@@ -537,119 +637,162 @@ class Repository:
                 "WHERE user_id = ? AND routine = ? AND local_time = ? AND next_due = ?",
                 advances,
             )
-            return len(rows)
+            await db.executemany(
+                "UPDATE slots SET next_due = NULL "
+                "WHERE user_id = ? AND routine = ? AND local_time = ? AND next_due = ?",
+                parked,
+            )
+            return Placement(placed=len(inserts), parked=len(parked))
+
+    async def rederive_dues(self, dues: Callable[[time, str], datetime]) -> int:
+        """Give every scheduled slot a fresh next due instant (after the wall clock jumped).
+
+        ``dues(local_time, zone)`` computes it; a slot whose zone fails to resolve is parked.
+        """
+        async with self._tx() as db:
+            async with db.execute(
+                "SELECT s.user_id, s.routine, s.local_time, u.zone FROM slots s "
+                "JOIN users u ON u.user_id = s.user_id WHERE s.next_due IS NOT NULL"
+            ) as cursor:
+                rows = list(await cursor.fetchall())
+            updates: list[tuple[object, ...]] = []
+            for row in rows:
+                try:
+                    due: int | None = to_ts(dues(_time(row["local_time"]), row["zone"]))
+                except Exception:
+                    due = None
+                updates.append((due, row["user_id"], row["routine"], row["local_time"]))
+            await db.executemany(
+                "UPDATE slots SET next_due = ? WHERE user_id = ? AND routine = ? "
+                "AND local_time = ?",
+                updates,
+            )
+            return len(updates)
+
+    async def _advance(
+        self,
+        db: aiosqlite.Connection,
+        nudge_id: int,
+        event: Event,
+        now: datetime,
+        **columns: object,
+    ) -> tuple[NudgeState, NudgeState] | None:
+        """Apply one event to one nudge inside a transaction; None when the nudge is gone."""
+        async with db.execute(
+            f"SELECT {_STATE_COLUMNS} FROM nudges WHERE id = ?", (nudge_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        before = _state(row)
+        after = advance(before, event, now)
+        if after != before or columns:
+            await _write_state(db, nudge_id, after, **columns)
+        return before, after
 
     async def expire_open(self, now: datetime) -> int:
         """Nudges still unanswered when the user's day ended become missed."""
         async with self._tx() as db:
-            cursor = await db.execute(
-                "UPDATE nudges SET outcome = 'missed', send_at = NULL "
+            async with db.execute(
+                f"SELECT id, {_STATE_COLUMNS} FROM nudges "
                 "WHERE outcome IN ('pending', 'snoozed') AND day_end <= ?",
                 (to_ts(now),),
-            )
-            return cursor.rowcount
+            ) as cursor:
+                rows = list(await cursor.fetchall())
+            expired = 0
+            for row in rows:
+                before = _state(row)
+                after = advance(before, DayEnded(), now)
+                if after != before:
+                    await _write_state(db, row["id"], after)
+                    expired += after.outcome is Outcome.MISSED
+            return expired
 
-    async def claim_sends(
-        self, now: datetime, limit: int, catch_up_from: datetime
-    ) -> list[Claimed]:
+    async def claim_sends(self, now: datetime, limit: int, catch_up: timedelta) -> list[Claimed]:
         """Mark due messages as in flight (the intent, written before the send).
 
-        A first send that is older than ``catch_up_from`` is counted missed instead.
+        Each row goes through the nudge's state machine: a paused user's nudge is recorded
+        paused, a first send later than ``catch_up`` missed, an answered one dropped. A row that
+        raises is parked instead of holding back the batch.
         """
         async with self._tx() as db:
             async with db.execute(
-                "SELECT n.id, n.user_id, u.chat_id, n.routine, n.local_date, n.local_time, "
-                "n.send_at, n.sends, n.nags, n.outcome, u.nag_minutes, u.nag_times, u.active, "
-                "u.paused_until "
-                "FROM nudges n JOIN users u ON u.user_id = n.user_id "
+                f"SELECT n.id, n.user_id, u.chat_id, n.routine, n.local_date, n.local_time, "
+                f"n.message_id, {_STATE_COLUMNS_N}, u.nag_minutes, u.nag_times, u.active, "
+                "u.paused_until FROM nudges n JOIN users u ON u.user_id = n.user_id "
                 "WHERE n.send_at <= ? AND n.delivery != 'sending' ORDER BY n.send_at LIMIT ?",
                 (to_ts(now), limit),
             ) as cursor:
                 rows = list(await cursor.fetchall())
             claimed: list[Claimed] = []
             for row in rows:
-                late = row["send_at"] < to_ts(catch_up_from)
-                paused = row["paused_until"] is not None and row["paused_until"] > to_ts(now)
-                closed = Outcome(row["outcome"]) not in OPEN_OUTCOMES
-                if not row["active"] or paused or closed or late:
-                    never_sent = row["sends"] == 0 and row["outcome"] == Outcome.PENDING
-                    outcome = row["outcome"]
-                    if never_sent and late:
-                        outcome = Outcome.MISSED
-                    elif paused and not closed:
-                        outcome = Outcome.PAUSED
+                try:
+                    before = _state(row)
+                    event = Claim(catch_up, _opt_dt(row["paused_until"]), bool(row["active"]))
+                    after = advance(before, event, now)
+                    claim = _claimed(row, before) if after.delivery is Delivery.SENDING else None
+                except Exception:
                     await db.execute(
-                        "UPDATE nudges SET send_at = NULL, outcome = ?, delivery = ? WHERE id = ?",
-                        (outcome, "none" if row["sends"] == 0 else "sent", row["id"]),
+                        "UPDATE nudges SET delivery = ?, send_at = NULL WHERE id = ?",
+                        (Delivery.PARKED, row["id"]),
                     )
                     continue
-                await db.execute(
-                    "UPDATE nudges SET delivery = 'sending' WHERE id = ?", (row["id"],)
-                )
-                claimed.append(
-                    Claimed(
-                        nudge_id=row["id"],
-                        user_id=row["user_id"],
-                        chat_id=row["chat_id"],
-                        routine=Routine(row["routine"]),
-                        local_date=date.fromisoformat(row["local_date"]),
-                        local_time=_time(row["local_time"]),
-                        is_nag=row["sends"] > 0 and row["outcome"] == "pending",
-                        nag_minutes=row["nag_minutes"],
-                        nags_left=row["nag_times"] - row["nags"],
-                    )
-                )
+                await _write_state(db, row["id"], after, claimed_at=to_ts(now))
+                if claim is not None:
+                    claimed.append(claim)
             return claimed
 
-    async def mark_sent(
-        self, claim: Claimed, message_id: int, now: datetime, resend_at: datetime | None
-    ) -> None:
-        """Record a delivered message (the result, written after the send)."""
+    async def record_sent(self, claim: Claimed, message_id: int, now: datetime) -> bool:
+        """Record a delivered message (the result, written after the send); False if forgotten.
+
+        The message joins the nudge's messages, so a reply to any copy finds it.
+        """
         async with self._tx() as db:
-            await db.execute(
-                "UPDATE nudges SET delivery = 'sent', sent_at = ?, message_id = ?, "
-                "sends = sends + 1, nags = nags + ?, "
-                "send_at = CASE WHEN outcome IN ('pending', 'snoozed') THEN ? END, "
-                "outcome = CASE WHEN outcome = 'snoozed' THEN 'pending' ELSE outcome END "
-                "WHERE id = ?",
-                (
-                    to_ts(now),
-                    message_id,
-                    int(claim.is_nag),
-                    to_ts(resend_at) if resend_at else None,
-                    claim.nudge_id,
-                ),
+            event = Sent(claim.nag_every, claim.nag_times)
+            changed = await self._advance(
+                db, claim.nudge_id, event, now, sent_at=to_ts(now), message_id=message_id
             )
+            if changed is None:
+                return False
             await db.execute(
                 "INSERT OR IGNORE INTO messages (user_id, message_id, nudge_id) VALUES (?, ?, ?)",
                 (claim.user_id, message_id, claim.nudge_id),
             )
+            return True
 
-    async def mark_undelivered(
-        self, nudge_id: int, delivery: str, retry_at: datetime | None
-    ) -> None:
-        """A send that failed (retry later) or may or may not have arrived (never resent)."""
-        async with self._tx() as db:
-            await db.execute(
-                "UPDATE nudges SET delivery = ?, send_at = ? WHERE id = ?",
-                (delivery, to_ts(retry_at) if retry_at else None, nudge_id),
-            )
+    async def record_failure(
+        self, claim: Claimed, failure: Failure, now: datetime
+    ) -> datetime | None:
+        """Record a send that failed; returns when it is retried, if it is.
 
-    async def release_claims(self, nudge_ids: list[int]) -> None:
-        """Claims a stopping dispatcher never sent go back to the queue."""
+        A blocked user also stops being nudged.
+        """
         async with self._tx() as db:
-            await db.executemany(
-                "UPDATE nudges SET delivery = 'queued' WHERE id = ? AND delivery = 'sending'",
-                [(i,) for i in nudge_ids],
-            )
+            moved = await self._advance(db, claim.nudge_id, Failed(failure), now)
+            if failure is Failure.BLOCKED:
+                await self._deactivate(db, claim.user_id)
+            return moved[1].send_at if moved else None
 
-    async def recover_in_flight(self) -> int:
-        """After a crash, sends that were claimed but never confirmed go out again."""
+    async def release_claims(self, nudge_ids: Iterable[int], now: datetime) -> None:
+        """Claims that were never sent go back to the queue."""
         async with self._tx() as db:
-            cursor = await db.execute(
-                "UPDATE nudges SET delivery = 'queued' WHERE delivery = 'sending'"
-            )
-            return cursor.rowcount
+            for nudge_id in nudge_ids:
+                await self._advance(db, nudge_id, Released(), now)
+
+    async def release_stale(self, claimed_before: datetime | None, now: datetime) -> int:
+        """Claims older than the lease (or all, with None, at start-up) go back to the queue.
+
+        After a crash these are the sends that may or may not have left: at most the ones on
+        the wire repeat, none is lost.
+        """
+        since = to_ts(claimed_before) if claimed_before is not None else None
+        rows = await self._fetchall(
+            "SELECT id FROM nudges WHERE delivery = 'sending' "
+            "AND (? IS NULL OR claimed_at IS NULL OR claimed_at < ?)",
+            [since, since],
+        )
+        await self.release_claims((r["id"] for r in rows), now)
+        return len(rows)
 
     async def next_wake(self) -> datetime | None:
         """The earliest instant anything is due: a slot, a resend or a weekly summary."""
@@ -664,13 +807,22 @@ class Repository:
     async def due_summaries(self, now: datetime, limit: int) -> list[WeeklyDue]:
         """Users whose weekly summary has come, active ones only."""
         rows = await self._fetchall(
-            "SELECT user_id, chat_id, zone, next_summary_at FROM users "
+            "SELECT user_id, chat_id, zone, next_summary_at, "
+            "COALESCE(paused_until > ?, 0) AS paused, EXISTS (SELECT 1 FROM routines r "
+            "WHERE r.user_id = users.user_id AND r.enabled = 1) AS any_enabled FROM users "
             "WHERE next_summary_at <= ? AND active = 1 AND zone IS NOT NULL "
             "ORDER BY next_summary_at LIMIT ?",
-            [to_ts(now), limit],
+            [to_ts(now), to_ts(now), limit],
         )
         return [
-            WeeklyDue(r["user_id"], r["chat_id"], r["zone"], from_ts(r["next_summary_at"]))
+            WeeklyDue(
+                r["user_id"],
+                r["chat_id"],
+                r["zone"],
+                from_ts(r["next_summary_at"]),
+                paused=bool(r["paused"]),
+                any_enabled=bool(r["any_enabled"]),
+            )
             for r in rows
         ]
 
@@ -683,19 +835,20 @@ class Repository:
             )
             return cursor.rowcount == 1
 
-    async def heartbeat(self, now: datetime) -> None:
-        """The dispatcher ran; ``facenudge health`` reads this."""
+    async def heartbeat(self, liveness: Liveness) -> None:
+        """What ``facenudge health`` reads: the dispatcher ran, and how Telegram answers."""
+        values = {
+            "heartbeat": to_ts(liveness.beat),
+            "api_ok": liveness.api_ok_at and to_ts(liveness.api_ok_at),
+            "failing_since": liveness.failing_since and to_ts(liveness.failing_since),
+            "receiving": int(liveness.receiving),
+        }
         async with self._tx() as db:
-            await db.execute(
-                "INSERT INTO meta (key, value) VALUES ('heartbeat', ?) "
+            await db.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (str(to_ts(now)),),
+                [(k, "" if v is None else str(v)) for k, v in values.items()],
             )
-
-    async def last_heartbeat(self) -> datetime | None:
-        """When the dispatcher last ran, if ever."""
-        row = await self._fetchone("SELECT value FROM meta WHERE key = 'heartbeat'")
-        return from_ts(int(row["value"])) if row else None
 
     # --- answers ----------------------------------------------------------------------------
 
@@ -709,45 +862,37 @@ class Repository:
     ) -> Answer | None:
         """Record a button press on the user's own nudge; None when it isn't theirs.
 
-        Open nudges take any answer; a missed or paused one can still be marked done or skipped;
-        a done or skipped nudge stays as it is, so a double tap changes nothing.
+        The state machine decides whether the press still counts (see ``can_answer``).
         """
         async with self._tx() as db:
             async with db.execute(
-                f"SELECT {_NUDGE_COLUMNS} FROM nudges WHERE id = ? AND user_id = ?",
-                (nudge_id, user_id),
+                "SELECT 1 FROM nudges WHERE id = ? AND user_id = ?", (nudge_id, user_id)
             ) as cursor:
-                row = await cursor.fetchone()
-            if row is None:
-                return None
-            current = Outcome(row["outcome"])
-            allowed = current in OPEN_OUTCOMES or (
-                current in (Outcome.MISSED, Outcome.PAUSED)
-                and outcome in (Outcome.DONE, Outcome.SKIPPED)
-            )
-            if not allowed:
-                return Answer(_nudge(row), changed=False)
-            await db.execute(
-                "UPDATE nudges SET outcome = ?, answered_at = ?, send_at = ?, nags = 0 "
-                "WHERE id = ?",
-                (outcome.value, to_ts(now), to_ts(snooze_to) if snooze_to else None, nudge_id),
-            )
+                if await cursor.fetchone() is None:
+                    return None
+            moved = await self._advance(db, nudge_id, Answered(outcome, snooze_to), now)
+            assert moved is not None
+            before, after = moved
+            changed = after != before
+            if changed:
+                await db.execute(
+                    "UPDATE nudges SET answered_at = ? WHERE id = ?", (to_ts(now), nudge_id)
+                )
             async with db.execute(
                 f"SELECT {_NUDGE_COLUMNS} FROM nudges WHERE id = ?", (nudge_id,)
             ) as cursor:
                 updated = await cursor.fetchone()
             assert updated is not None
-            return Answer(_nudge(updated), changed=True)
+            too_old = not changed and now >= before.answer_until
+            return Answer(_nudge(updated), changed=changed, too_old=too_old)
 
     async def mark_done_early(self, user_id: int, occ: Occurrence, now: datetime) -> bool:
-        """Mark a (possibly not yet sent) nudge of today done; False if it already was closed."""
+        """Mark one planned time of today done, sent or not; False if it was already closed."""
         async with self._tx() as db:
-            cursor = await db.execute(
+            await db.execute(
                 "INSERT INTO nudges (user_id, routine, local_date, local_time, due_at, day_end, "
-                "outcome, delivery, answered_at) VALUES (?, ?, ?, ?, ?, ?, 'done', 'none', ?) "
-                "ON CONFLICT (user_id, routine, local_date, local_time) DO UPDATE SET "
-                "outcome = 'done', answered_at = excluded.answered_at, send_at = NULL "
-                "WHERE nudges.outcome IN ('pending', 'snoozed', 'missed')",
+                "answer_until, outcome, delivery) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 'none') "
+                "ON CONFLICT (user_id, routine, local_date, local_time) DO NOTHING",
                 (
                     user_id,
                     occ.routine.value,
@@ -755,15 +900,33 @@ class Repository:
                     _hhmm(occ.local_time),
                     to_ts(occ.due),
                     to_ts(occ.day_end),
-                    to_ts(now),
+                    to_ts(occ.answer_until),
                 ),
             )
-            return cursor.rowcount == 1
+            async with db.execute(
+                "SELECT id FROM nudges WHERE user_id = ? AND routine = ? AND local_date = ? "
+                "AND local_time = ?",
+                (user_id, occ.routine.value, occ.local_date.isoformat(), _hhmm(occ.local_time)),
+            ) as cursor:
+                row = await cursor.fetchone()
+            assert row is not None
+            moved = await self._advance(db, row["id"], Answered(Outcome.DONE), now)
+            assert moved is not None
+            before, after = moved
+            if after == before:
+                return False
+            await db.execute(
+                "UPDATE nudges SET answered_at = ? WHERE id = ?", (to_ts(now), row["id"])
+            )
+            return True
 
     async def add_note(
         self, user_id: int, message_id: int, text: str, now: datetime
     ) -> Nudge | None:
-        """Append a reply's text to the nudge that message belongs to; None if it's not a nudge."""
+        """Append a reply's text to the nudge that message belongs to; None if it's not a nudge.
+
+        A note shows the nudge was seen, so any nag still queued is dropped.
+        """
         async with self._tx() as db:
             async with db.execute(
                 "SELECT nudge_id FROM messages WHERE user_id = ? AND message_id = ?",
@@ -777,6 +940,7 @@ class Repository:
                 "ELSE note || char(10) || ? END WHERE id = ?",
                 (text, text, row["nudge_id"]),
             )
+            await self._advance(db, row["nudge_id"], Noted(), now)
             async with db.execute(
                 f"SELECT {_NUDGE_COLUMNS} FROM nudges WHERE id = ?", (row["nudge_id"],)
             ) as cursor:
@@ -802,7 +966,7 @@ class Repository:
         return [_nudge(r) for r in rows]
 
 
-def read_heartbeat(path: Path) -> datetime | None:
+def read_liveness(path: Path) -> Liveness | None:
     """The dispatcher's last heartbeat, read through a separate read-only connection.
 
     Raises ``sqlite3.Error`` when the database is missing or unreadable.
@@ -810,8 +974,22 @@ def read_heartbeat(path: Path) -> datetime | None:
     if not path.exists():
         raise sqlite3.OperationalError(f"no database at {path}")
     with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)) as db:
-        row = db.execute("SELECT value FROM meta WHERE key = 'heartbeat'").fetchone()
-    return from_ts(int(row[0])) if row else None
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+    if not meta.get("heartbeat"):
+        return None
+
+    def instant(key: str) -> datetime | None:
+        value = meta.get(key)
+        return from_ts(int(value)) if value else None
+
+    beat = instant("heartbeat")
+    assert beat is not None
+    return Liveness(
+        beat=beat,
+        api_ok_at=instant("api_ok"),
+        failing_since=instant("failing_since"),
+        receiving=meta.get("receiving", "1") == "1",
+    )
 
 
 def backup_database(source: Path, target: Path) -> None:

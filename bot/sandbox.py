@@ -20,12 +20,12 @@ import os
 import re
 import tempfile
 import threading
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
 from bot.app import build_application, polling, services_of
+from bot.clock import VirtualClock
 from bot.fakeapi import Call, FakeBotApi, InProcessRequest, SentMessage
 from bot.logs import setup_logging
 from bot.services import Services
@@ -51,21 +51,6 @@ MAX_JUMP_STEPS = 10_000
 _JUMP = re.compile(r"^\+(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 _AT = re.compile(r"^(\d{1,2}):(\d{2})$")
 _NUMBER = re.compile(r"^\d{1,3}$")
-
-
-@dataclass
-class SandboxClock:
-    """Real time plus an offset that only moves forward, so time can be skipped."""
-
-    offset: timedelta = field(default_factory=timedelta)
-
-    def __call__(self) -> datetime:
-        """The virtual now, tz-aware."""
-        return datetime.now(UTC) + self.offset
-
-    def set(self, instant: datetime) -> None:
-        """Make ``instant`` the virtual now (ignored when it lies in the past)."""
-        self.offset += max(timedelta(0), instant - self())
 
 
 def parse_jump(arg: str, now: datetime, zone: str | None) -> datetime | None:
@@ -138,7 +123,7 @@ def describe_keyboard(msg: SentMessage) -> list[str]:
 class Sandbox:
     """One terminal session: prints what the bot sends and turns typed lines into updates."""
 
-    def __init__(self, app: App, api: FakeBotApi, clock: SandboxClock, out: TextIO) -> None:
+    def __init__(self, app: App, api: FakeBotApi, clock: VirtualClock, out: TextIO) -> None:
         self.app = app
         self.api = api
         self.clock = clock
@@ -255,10 +240,10 @@ class Sandbox:
             if previous is not None and upcoming <= previous:
                 break  # something stays due (e.g. an inactive user's summary): stop stepping
             previous = upcoming
-            self.clock.set(upcoming)
+            self.clock.advance_to(upcoming)
             await dispatcher.tick()
             await self.settle()
-        self.clock.set(target)
+        self.clock.advance_to(target)
         await dispatcher.tick()
         await self.settle()
 
@@ -309,11 +294,12 @@ class _LineReader:
 async def _session(settings: Settings, stdin: TextIO, stdout: TextIO) -> None:
     """Build, start, converse until end of input, stop."""
     api = FakeBotApi(expected_token=TOKEN, bot_username="facenudge_sandbox_bot")
-    clock = SandboxClock()
+    clock = VirtualClock()
     app = build_application(
         settings,
         TOKEN,
         clock=clock,
+        elapsed=clock.monotonic,
         request=InProcessRequest(api),
         updates_request=InProcessRequest(api, read_timeout=20.0),
     )

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, time
+from time import monotonic
 
-from bot.dispatcher import Clock, Dispatcher
+from bot.dispatcher import Clock, Dispatcher, Elapsed
 from bot.faq import FaqIndex
 from bot.repo import PlanEntry, Repository, User
 from bot.settings import Settings
@@ -21,9 +22,12 @@ from schedules.zones import resolve_zone
 class Services:
     """The composition root's objects, reachable from every handler; storage opens in post_init."""
 
-    def __init__(self, settings: Settings, clock: Clock, faq: FaqIndex) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock, faq: FaqIndex, elapsed: Elapsed = monotonic
+    ) -> None:
         self.settings = settings
         self.clock = clock
+        self.elapsed = elapsed
         self.faq = faq
         self._repo: Repository | None = None
         self._dispatcher: Dispatcher | None = None
@@ -31,7 +35,13 @@ class Services:
     async def open(self) -> None:
         """Open (and migrate) the database; called from PTB's post_init."""
         self._repo = await Repository.open(self.settings.database_path)
-        self._dispatcher = Dispatcher(self._repo, self.clock, self.settings.catch_up)
+        self._dispatcher = Dispatcher(
+            self._repo,
+            self.clock,
+            self.settings.catch_up,
+            max_in_flight=self.settings.max_in_flight,
+            elapsed=self.elapsed,
+        )
 
     async def close(self) -> None:
         """Close the database; called from PTB's post_shutdown."""

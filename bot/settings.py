@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     catch_up_hours: float = Field(default=2.0, ge=0, le=24)
     nudges_per_second: float = Field(default=29.5, gt=0, le=1000)
+    max_in_flight: int = Field(default=16, ge=1, le=256)
+    """Cap on nudge sends on the wire at once: after ``kill -9`` at most these can repeat."""
 
     @field_validator("log_level", mode="before")
     @classmethod

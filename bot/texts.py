@@ -205,6 +205,11 @@ def nudge(routine: Routine, prompt: str, at: time, *, repeat: bool) -> str:
     )
 
 
+def nudge_sent_again(routine: Routine, at: time) -> str:
+    """An older copy of a nudge once it has been sent again (snooze or reminder)."""
+    return f"{_name(routine)} · {_hhmm(at)}\n\n<i>Sent again below ⬇️</i>"
+
+
 def nudge_answered(routine: Routine, prompt: str, at: time, outcome: Outcome, until: str) -> str:
     """The nudge after a button press, showing its outcome."""
     extra = f" until {until}" if outcome is Outcome.SNOOZED else ""
@@ -224,6 +229,7 @@ def press_ack(outcome: Outcome, changed: bool, current: Outcome) -> str:
 
 
 STALE_BUTTON: Final = "This button is no longer valid — nothing was changed."
+TOO_OLD: Final = "This nudge is too old to change — it stays as it was."
 PRIVATE_ONLY: Final = "I work in private chats only — message me directly. 🙂"
 
 

@@ -43,6 +43,7 @@ class Occurrence:
     local_time: time
     due: datetime
     day_end: datetime
+    answer_until: datetime
     outcome: Outcome
     next_due: datetime
 
@@ -75,6 +76,7 @@ def place_occurrence(
         local_time=at,
         due=due,
         day_end=day_end(day, tz),
+        answer_until=day_end(day + timedelta(days=1), tz),
         outcome=outcome,
         next_due=next_occurrence(at, tz, due),
     )

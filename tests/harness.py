@@ -12,14 +12,14 @@ import signal
 import subprocess
 import sys
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from telegram.request import BaseRequest
 
 from bot.app import build_application, polling, services_of
+from bot.clock import VirtualClock
 from bot.dispatcher import TickReport
 from bot.fakeapi import FakeBotApi, FakeBotApiServer
 from bot.services import Services
@@ -29,19 +29,6 @@ from bot.types import App
 TOKEN = "123456789:" + "A" * 35
 USER = 4242
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@dataclass
-class VirtualClock:
-    """Real time shifted by ``offset``; ``set`` moves 'now' to a chosen instant."""
-
-    offset: timedelta = field(default_factory=timedelta)
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def set(self, instant: datetime) -> None:
-        self.offset = instant - datetime.now(UTC)
 
 
 def make_settings(db: Path, api_root: str, **overrides: object) -> Settings:
@@ -61,7 +48,9 @@ class RunningBot:
     def __init__(
         self, settings: Settings, clock: VirtualClock, request: BaseRequest | None = None
     ) -> None:
-        self.app: App = build_application(settings, TOKEN, clock=clock, request=request)
+        self.app: App = build_application(
+            settings, TOKEN, clock=clock, elapsed=clock.monotonic, request=request
+        )
         self._stack = AsyncExitStack()
 
     @property

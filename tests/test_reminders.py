@@ -67,9 +67,12 @@ async def test_nag_resends_an_unanswered_nudge_at_most_n_times(
         await at(bot, clock, api, EIGHT + timedelta(seconds=2))
         for minutes in (20, 40, 60, 80):
             await at(bot, clock, api, EIGHT + timedelta(minutes=minutes, seconds=2))
-        yoga = [api.message(USER, m).text or "" for m in nudges_for(api, "Facial yoga")]
-        assert len(yoga) == 3
-        assert ["(again)" in text for text in yoga] == [False, True, True]
+        copies = [api.message(USER, m) for m in nudges_for(api, "Facial yoga")]
+        assert len(copies) == 3
+        # only the newest copy keeps its buttons; the older ones point to it
+        assert ["Sent again below" in (c.text or "") for c in copies] == [True, True, False]
+        assert [c.reply_markup is not None for c in copies] == [False, False, True]
+        assert "(again)" in (copies[-1].text or "")
 
         await command(api, "/nag off", "won't be re-sent")
         await at(bot, clock, api, EIGHT + timedelta(days=1, seconds=2))

@@ -77,11 +77,11 @@ async def test_migration_sets_user_version_and_reopening_is_a_no_op(tmp_path: Pa
 
 async def test_placing_the_same_instant_twice_creates_one_nudge(repo: Repository) -> None:
     await user_with_yoga(repo, A)
-    assert await repo.materialize_due(NOW, 100, placer()) == 1
+    assert (await repo.materialize_due(NOW, 100, placer())).placed == 1
     # a second placing of the same occurrence (a second tick, or the slot rewound by a race)
-    assert await repo.materialize_due(NOW, 100, placer()) == 0
+    assert (await repo.materialize_due(NOW, 100, placer())).placed == 0
     await repo.set_plan(A, Routine.YOGA, enabled=True, times=(time(8, 0),), dues={time(8, 0): DUE})
-    assert await repo.materialize_due(NOW, 100, placer()) == 1
+    assert (await repo.materialize_due(NOW, 100, placer())).placed == 1
     history = await repo.history(A)
     assert [(n.local_time, n.outcome, n.delivery) for n in history] == [
         (time(8, 0), Outcome.PENDING, "queued")
@@ -90,7 +90,9 @@ async def test_placing_the_same_instant_twice_creates_one_nudge(repo: Repository
     assert plan[0].next_due == DUE + timedelta(days=1)
 
 
-async def test_a_routine_done_that_day_gets_no_new_nudge(repo: Repository) -> None:
+async def test_done_early_on_one_time_leaves_the_routines_other_time_due(
+    repo: Repository,
+) -> None:
     await user_with_yoga(repo, A, (time(8, 0), time(12, 0)))
     tz = resolve_zone("UTC")
     early = place_occurrence(
@@ -104,39 +106,43 @@ async def test_a_routine_done_that_day_gets_no_new_nudge(repo: Repository) -> No
     )
     assert await repo.mark_done_early(A, early, NOW - timedelta(hours=1))
     noon = DUE.replace(hour=12, minute=0, second=5)
-    assert await repo.materialize_due(noon, 100, placer(noon)) == 2
+    assert (await repo.materialize_due(noon, 100, placer(noon))).placed == 2
     history = await repo.history(A)
-    assert [(n.local_time, n.outcome) for n in history] == [(time(8, 0), Outcome.DONE)]
-    assert await repo.claim_sends(noon, 100, noon - CATCH_UP) == []
+    assert [(n.local_time, n.outcome) for n in history] == [
+        (time(8, 0), Outcome.DONE),
+        (time(12, 0), Outcome.PENDING),
+    ]
+    claims = await repo.claim_sends(noon, 100, CATCH_UP)
+    assert [c.local_time for c in claims] == [time(12, 0)]
 
 
 async def test_recover_in_flight_requeues_claims_a_crash_left(repo: Repository) -> None:
     await user_with_yoga(repo, A)
     await repo.materialize_due(NOW, 100, placer())
-    claims = await repo.claim_sends(NOW, 100, NOW - CATCH_UP)
+    claims = await repo.claim_sends(NOW, 100, CATCH_UP)
     assert len(claims) == 1
     assert (await repo.history(A))[0].delivery == "sending"
     # a claimed send is not claimed twice while in flight
-    assert await repo.claim_sends(NOW, 100, NOW - CATCH_UP) == []
+    assert await repo.claim_sends(NOW, 100, CATCH_UP) == []
 
-    assert await repo.recover_in_flight() == 1
+    assert await repo.release_stale(None, NOW) == 1
     assert (await repo.history(A))[0].delivery == "queued"
-    again = await repo.claim_sends(NOW, 100, NOW - CATCH_UP)
+    again = await repo.claim_sends(NOW, 100, CATCH_UP)
     assert [c.nudge_id for c in again] == [claims[0].nudge_id]
     assert not again[0].is_nag
-    await repo.mark_sent(again[0], 77, NOW, None)
-    assert await repo.recover_in_flight() == 0
+    await repo.record_sent(again[0], 77, NOW)
+    assert await repo.release_stale(None, NOW) == 0
     stored = (await repo.history(A))[0]
     assert (stored.delivery, stored.message_id) == ("sent", 77)
-    assert await repo.claim_sends(NOW + timedelta(minutes=5), 100, NOW - CATCH_UP) == []
+    assert await repo.claim_sends(NOW + timedelta(minutes=5), 100, CATCH_UP) == []
 
 
 async def test_forget_deletes_every_row_of_that_user_only(repo: Repository) -> None:
     for user_id in (A, B):
         await user_with_yoga(repo, user_id)
     await repo.materialize_due(NOW, 100, placer())
-    for claim in await repo.claim_sends(NOW, 100, NOW - CATCH_UP):
-        await repo.mark_sent(claim, 500 + claim.user_id, NOW, None)
+    for claim in await repo.claim_sends(NOW, 100, CATCH_UP):
+        await repo.record_sent(claim, 500 + claim.user_id, NOW)
     before = await repo.count_rows(B)
     assert all(before[t] >= 1 for t in USER_TABLES), before
     assert await repo.count_rows(A) == before
@@ -152,7 +158,7 @@ async def test_claim_marks_a_first_send_beyond_catch_up_missed(repo: Repository)
     await user_with_yoga(repo, A)
     await repo.materialize_due(NOW, 100, placer())
     later = NOW + timedelta(hours=3)
-    assert await repo.claim_sends(later, 100, later - CATCH_UP) == []
+    assert await repo.claim_sends(later, 100, CATCH_UP) == []
     stored = (await repo.history(A))[0]
     assert (stored.outcome, stored.delivery) == (Outcome.MISSED, "none")
     assert await repo.next_wake() == DUE + timedelta(days=1)
@@ -164,10 +170,10 @@ async def test_deactivated_user_is_not_claimed_and_register_brings_them_back(
     await user_with_yoga(repo, A)
     await repo.materialize_due(NOW, 100, placer())
     await repo.deactivate(A)
-    assert await repo.claim_sends(NOW, 100, NOW - CATCH_UP) == []
+    assert await repo.claim_sends(NOW, 100, CATCH_UP) == []
     user = await repo.get_user(A)
     assert user is not None
     assert user.active is False
-    assert await repo.materialize_due(NOW + timedelta(days=2), 100, placer()) == 0
+    assert (await repo.materialize_due(NOW + timedelta(days=2), 100, placer())).placed == 0
     user, created = await repo.register(A, A, NOW)
     assert (user.active, created) == (True, False)

@@ -13,12 +13,13 @@ import os
 import re
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.sandbox import BANNER, SandboxClock, parse_jump, run_sandbox
+from bot.clock import VirtualClock
+from bot.sandbox import BANNER, parse_jump, run_sandbox
 from bot.settings import Settings
 from tests.harness import ROOT
 
@@ -88,11 +89,13 @@ def test_parse_jump(arg: str, zone: str | None, expected: datetime | None) -> No
     assert parse_jump(arg, now, zone) == expected
 
 
-def test_clock_only_moves_forward() -> None:
-    clock = SandboxClock()
+def test_sandbox_clock_only_moves_forward() -> None:
+    clock = VirtualClock()
     before = clock()
-    clock.set(datetime(2000, 1, 1, tzinfo=UTC))
+    clock.advance_to(datetime(2000, 1, 1, tzinfo=UTC))
     assert clock() >= before
+    clock.advance_to(before + timedelta(hours=2))
+    assert clock() >= before + timedelta(hours=2)
 
 
 def test_console_entry_point_needs_no_token_and_leaves_the_database_alone(tmp_path: Path) -> None:

@@ -496,6 +496,11 @@ class FakeBotApi:
         self._global_window.append(now)
         return None
 
+    @property
+    def requests_in_flight(self) -> int:
+        """Requests received and not yet answered (long polls included)."""
+        return self._in_flight
+
     # ------------------------------------------------------------------ configuration
 
     def fail_next(

@@ -61,6 +61,10 @@ class Nudges(Feature):
         if result is None:
             await query.answer(texts.STALE_BUTTON)
             return
+        if result.too_old:
+            await query.answer(texts.TOO_OLD)
+            await self._show_outcome(query, result.nudge, None)
+            return
         if snooze_to is not None and result.changed:
             self.services.dispatcher.wake_at(snooze_to)
         await query.answer(texts.press_ack(action.outcome, result.changed, result.nudge.outcome))
