@@ -117,6 +117,8 @@ class Dispatcher:
         self._recent: deque[bool] = deque(maxlen=FAILURE_WINDOW)
         self._hold_until = -math.inf
         self._hold = HOLD_FIRST
+        self._window = max_in_flight
+        """Halved on every transport failure, grown back by one per success (AIMD)."""
 
     async def start(self, app: App) -> None:
         """Requeue sends cut off by a crash and run a first tick right away (catch-up)."""
@@ -214,7 +216,7 @@ class Dispatcher:
         if not isinstance(limiter, PriorityRateLimiter):
             return self._max_in_flight
         needed = math.ceil(limiter.per_second * limiter.round_trip) + 1
-        return max(1, min(self._max_in_flight, needed))
+        return max(1, min(self._window, needed))
 
     def _holding(self) -> bool:
         return self._elapsed() < self._hold_until
@@ -314,6 +316,7 @@ class Dispatcher:
         if retry_at is not None:
             self.wake_at(retry_at)
         if failure in (Failure.RETRY, Failure.MAYBE_SENT):
+            self._window = max(1, self._window // 2)
             self._failing_since = self._failing_since or now
             self._recent.append(False)
             failing = self._recent.count(False)
@@ -328,6 +331,7 @@ class Dispatcher:
         self._failing_since = None
         self._recent.append(True)
         self._hold = HOLD_FIRST
+        self._window = min(self._max_in_flight, self._window + 1)
 
     async def _park(self, claim: Claimed) -> None:
         try:

@@ -11,8 +11,10 @@ import os
 import signal
 import subprocess
 import sys
+import time as time_module
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from bot.fakeapi import FakeBotApi, FakeBotApiServer
 from bot.services import Services
 from bot.settings import Settings
 from bot.types import App
+from schedules.routines import Routine
 
 TOKEN = "123456789:" + "A" * 35
 USER = 4242
@@ -150,6 +153,25 @@ async def onboard(api: FakeBotApi, zone: str = "Asia/Kathmandu") -> None:
     await wait_text(api, "Which time zone")
     api.send_text(USER, zone)
     await wait_text(api, "Your plan")
+
+
+async def until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+    """Poll an async condition (database state has no change notification)."""
+    deadline = time_module.monotonic() + timeout
+    while not await check():
+        assert time_module.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+async def seed_users(
+    services: Services, users: Iterable[int], at: time = time(8, 0), zone: str = "UTC"
+) -> None:
+    """Users onboarded straight through the services, each with facial yoga at ``at``."""
+    for uid in users:
+        user, _ = await services.repo.register(uid, uid, services.now())
+        await services.set_zone(user, zone)
+        user, _ = await services.repo.register(uid, uid, services.now())
+        await services.set_times(user, Routine.YOGA, [at])
 
 
 async def jump(bot: RunningBot, clock: VirtualClock, instant: datetime) -> TickReport:

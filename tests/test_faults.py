@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time as wall
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -22,20 +22,13 @@ from tests.harness import (
     make_settings,
     nudges_for,
     onboard,
+    until,
     wait_text,
 )
 
 DAY = datetime(2026, 11, 26, tzinfo=UTC)
 YOGA_DUE = DAY.replace(hour=8)  # the default plan's facial yoga, in UTC
 HELPER = 777_777
-
-
-async def until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
-    """Poll an async condition (database state has no change notification)."""
-    deadline = wall.monotonic() + timeout
-    while not await check():
-        assert wall.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 def nudge_sends(api: FakeBotApi, chat_id: int) -> list[Call]:
