@@ -11,6 +11,7 @@ from html import escape
 from typing import Final
 
 from schedules.nudges import PAUSED_UNTIL_RESUMED, Outcome
+from schedules.parsing import MAX_TIMES, NAG_MINUTES, NAG_TIMES, PAUSE_DAYS, SNOOZE_MINUTES
 from schedules.routines import Routine
 
 DISCLAIMER: Final = (
@@ -165,10 +166,19 @@ def set_usage() -> str:
 
 
 def bad_times(text: str) -> str:
-    """Times that don't parse."""
+    """A time that doesn't parse (``text`` is the first one at fault)."""
     return (
-        f"⏱ “{escape(text[:60])}” isn't a time I understand. Use 24-hour times like "
-        "<code>07:30</code> or <code>21:00</code> (up to 6 a day). Nothing was changed."
+        f"⏱ “{escape(text[:60])}” isn't a time I understand. Use times like "
+        "<code>07:30</code>, <code>21:00</code>, <code>7pm</code> or <code>noon</code> "
+        f"(up to {MAX_TIMES} a day). Nothing was changed."
+    )
+
+
+def too_many_times() -> str:
+    """/set with more daily times than a routine may have."""
+    return (
+        f"⏱ A routine can have at most {MAX_TIMES} times a day. Pick the ones that matter "
+        "most. Nothing was changed."
     )
 
 
@@ -191,9 +201,19 @@ def switched(routine: Routine, enabled: bool) -> str:
     return f"{_name(routine)} is {'on' if enabled else 'off'}."
 
 
+def switched_all(enabled: bool) -> str:
+    """Confirms /on all or /off all."""
+    if enabled:
+        return "All your routines are on. /plan shows when each comes next."
+    return "All your routines are off: no nudges until you switch one on (/on all, or /on yoga)."
+
+
 def on_off_usage(command: str) -> str:
     """/on or /off without a routine."""
-    return f"Which routine? e.g. <code>/{command} yoga</code> (yoga, moisturize, supplements)."
+    return (
+        f"Which routine? e.g. <code>/{command} yoga</code> (yoga, moisturize, supplements), "
+        f"or <code>/{command} all</code>."
+    )
 
 
 def nudge(routine: Routine, prompt: str, at: time, *, repeat: bool) -> str:
@@ -306,7 +326,10 @@ def paused(until: datetime) -> str:
 
 def pause_usage() -> str:
     """/pause with a bad number of days."""
-    return "Pause for how many days? e.g. <code>/pause 3</code> (1–365). Nothing was changed."
+    low, high = PAUSE_DAYS
+    return (
+        f"Pause for how many days? e.g. <code>/pause 3</code> ({low}–{high}). Nothing was changed."
+    )
 
 
 def resumed(was_paused: bool) -> str:
@@ -323,7 +346,7 @@ def snooze_usage(current: int) -> str:
     """/snooze with a bad value."""
     return (
         f"Snooze currently waits {current} min. Set it with e.g. <code>/snooze 15</code> "
-        "(5–240 minutes)."
+        f"({SNOOZE_MINUTES[0]}–{SNOOZE_MINUTES[1]} minutes)."
     )
 
 
@@ -341,7 +364,8 @@ def nag_usage() -> str:
     """/nag with bad arguments."""
     return (
         "Use <code>/nag 20 3</code> to re-send an unanswered nudge every 20 minutes, at most 3 "
-        "times (5–240 minutes, 1–10 times), or <code>/nag off</code>. Nothing was changed."
+        f"times ({NAG_MINUTES[0]}–{NAG_MINUTES[1]} minutes, {NAG_TIMES[0]}–{NAG_TIMES[1]} times), "
+        "or <code>/nag off</code>. Nothing was changed."
     )
 
 
