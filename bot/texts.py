@@ -243,6 +243,20 @@ def press_ack(outcome: Outcome, changed: bool, current: Outcome) -> str:
     }.get(outcome, "Saved.")
 
 
+def typed_ack(routine: Routine, at: time, ack: str) -> str:
+    """Confirms a typed answer ("done", "skip", "later"), naming the nudge it answered."""
+    return f"{_name(routine)} · {_hhmm(at)}: {ack}"
+
+
+def no_open_nudge(outcome: Outcome) -> str:
+    """ "done" or "skip" typed alone when no sent nudge is waiting for an answer."""
+    verb = "mark done" if outcome is Outcome.DONE else "skip"
+    return (
+        f"There's no open nudge to {verb} right now — every nudge I've sent is answered. "
+        "/today shows today's, and marks one done early."
+    )
+
+
 STALE_BUTTON: Final = "This button is no longer valid — nothing was changed."
 PRIVATE_ONLY: Final = "I work in private chats only — message me directly. 🙂"
 
