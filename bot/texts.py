@@ -54,6 +54,7 @@ COMMANDS: Final[tuple[tuple[str, str], ...]] = (
     ("resume", "end holiday mode"),
     ("snooze", "snooze length: /snooze 15"),
     ("nag", "re-send unanswered nudges: /nag 20 3, /nag off"),
+    ("summary", "weekly summary: /summary on, /summary off"),
     ("stats", "streaks and adherence, with a chart"),
     ("faq", "questions about facial bone loss"),
     ("export", "all your records as CSV"),
@@ -435,7 +436,33 @@ WEEKLY_LINES: Final = (
 
 def summary_off() -> str:
     """Confirms opting out of the weekly summary."""
-    return "OK, no more weekly summaries."
+    return "OK, no more weekly summaries. /summary on brings them back."
+
+
+def summary_on(next_at: datetime) -> str:
+    """Confirms /summary on, with the first one's local time."""
+    return (
+        f"🗓 Weekly summary is on: the next one comes {next_at:%a %d %b at %H:%M}. "
+        "None is sent while you're paused or with every routine off."
+    )
+
+
+def summary_state(enabled: bool, next_at: datetime | None) -> str:
+    """/summary alone: is it on, and when is the next one."""
+    if not enabled or next_at is None:
+        return "🗓 Weekly summary is off. <code>/summary on</code> turns it on (Sundays, 19:00)."
+    return (
+        f"🗓 Weekly summary is on: Sundays at {next_at:%H:%M}, next {next_at:%a %d %b}. "
+        "<code>/summary off</code> stops it."
+    )
+
+
+def summary_usage() -> str:
+    """/summary with an argument that is neither on nor off."""
+    return (
+        "Use <code>/summary on</code> or <code>/summary off</code> for the weekly summary, or "
+        "<code>/summary</code> to see whether it's on. Nothing was changed."
+    )
 
 
 def faq_intro() -> str:
