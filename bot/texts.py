@@ -414,7 +414,28 @@ def stats(rows: Sequence[tuple[Routine, int, int, float | None, float | None, fl
             f"30 days {_pct(month)} · strength {_pct(strength)}"
         )
     lines.append("\nSkipped and paused days don't break a streak.")
+    lines.append(STRENGTH_EXPLAINED)
     return "\n".join(lines)
+
+
+STRENGTH_EXPLAINED: Final = (
+    "Strength shows how settled a habit is: each done day raises it, each missed day lowers "
+    "it a little, and the last few weeks count most."
+)
+
+
+def stats_first(first: tuple[Routine, datetime] | None) -> str:
+    """/stats before there is anything to count: what will appear, and when it starts."""
+    when = (
+        f"Your first nudge, {_name(first[0])}, comes {first[1]:%a %d %b at %H:%M}."
+        if first
+        else "Every routine is off right now: /on all switches them on."
+    )
+    return (
+        f"📊 <b>Nothing to chart yet</b> — your stats start with your first nudge. {when}\n"
+        "Answer it with ✅ Done and come back: each routine gets a row of 30 days (green for "
+        "done), its streak, its 7- and 30-day adherence and its habit strength."
+    )
 
 
 def _pct(value: float | None) -> str:

@@ -48,7 +48,11 @@ class Insight(Feature):
         ]
 
     async def stats(self, update: Update, context: Context) -> None:
-        """Streaks, 7/30-day adherence and strength, as a chart with the numbers as caption."""
+        """Streaks, 7/30-day adherence and strength as a chart and caption; a first-timer's intro.
+
+        Before anything is recorded there is nothing to chart, so a new user is told what will
+        appear and when their first nudge comes instead of getting a blank chart of dashes.
+        """
         user = await self.user_with_zone(update, context)
         message = update.effective_message
         if user is None or message is None:
@@ -57,7 +61,16 @@ class Insight(Feature):
         tz = resolve_zone(user.zone)
         today = local_date(self.services.now(), tz)
         joined = local_date(user.joined_at, tz)
-        days = _days_by_routine(await self.services.repo.history(user.user_id))
+        history = await self.services.repo.history(user.user_id)
+        if not history:
+            plan = await self.services.repo.get_plan(user.user_id)
+            upcoming = [(e.next_due, e.routine) for e in plan if e.enabled and e.next_due]
+            first = min(upcoming, default=None)
+            await reply(
+                update, texts.stats_first((first[1], first[0].astimezone(tz)) if first else None)
+            )
+            return
+        days = _days_by_routine(history)
         stats = [routine_stats(r, days[r], today=today, joined=joined) for r in Routine]
         caption = texts.stats(
             [
