@@ -183,11 +183,16 @@ def too_many_times() -> str:
     )
 
 
-def unknown_routine(text: str) -> str:
-    """A routine name we don't know."""
+def unknown_routine(text: str, *, or_all: bool = False) -> str:
+    """A routine name we don't know (``or_all``: where "all" would have worked too)."""
+    choices = (
+        "<code>yoga</code>, <code>moisturize</code>, <code>supplements</code> or <code>all</code>"
+        if or_all
+        else "<code>yoga</code>, <code>moisturize</code> or <code>supplements</code>"
+    )
     return (
-        f"🤔 I don't know a routine called “{escape(text[:40])}”. Choose <code>yoga</code>, "
-        "<code>moisturize</code> or <code>supplements</code>. Nothing was changed."
+        f"🤔 I don't know a routine called “{escape(text[:40])}”. Choose {choices}. "
+        "Nothing was changed."
     )
 
 

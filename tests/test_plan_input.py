@@ -96,3 +96,7 @@ async def test_on_and_off_all_switch_every_routine(
         entries = await repo.get_plan(USER)
         assert all(e.enabled and e.next_due is not None for e in entries)
         assert "/off all" in await answer(api, "/off")
+        refused = await answer(api, "/off banana")
+        assert "don't know a routine called “banana”" in refused
+        assert "supplements or all" in refused
+        assert all(e.enabled for e in await repo.get_plan(USER))

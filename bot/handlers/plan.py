@@ -87,7 +87,7 @@ class Plan(Feature):
             return
         routines = parse_routines(" ".join(context.args))
         if routines is None:
-            await reply(update, texts.unknown_routine(" ".join(context.args)))
+            await reply(update, texts.unknown_routine(" ".join(context.args), or_all=True))
             return
         for routine in routines:
             await self.services.set_enabled(user, routine, enabled)
