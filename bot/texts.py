@@ -432,12 +432,12 @@ STRENGTH_EXPLAINED: Final = (
 def stats_first(first: tuple[Routine, datetime] | None) -> str:
     """/stats before there is anything to count: what will appear, and when it starts."""
     when = (
-        f"Your first nudge, {_name(first[0])}, comes {first[1]:%a %d %b at %H:%M}."
+        f"your stats start with your first nudge: {_name(first[0])}, {first[1]:%a %d %b at %H:%M}."
         if first
-        else "Every routine is off right now: /on all switches them on."
+        else "every routine is off right now; /on all switches them on."
     )
     return (
-        f"📊 <b>Nothing to chart yet</b> — your stats start with your first nudge. {when}\n"
+        f"📊 <b>Nothing to chart yet</b> — {when}\n"
         "Answer it with ✅ Done and come back: each routine gets a row of 30 days (green for "
         "done), its streak, its 7- and 30-day adherence and its habit strength."
     )

@@ -39,7 +39,7 @@ async def test_new_user_gets_a_friendly_first_answer_then_a_chart_that_explains_
         await onboard(api, "Europe/Berlin")
 
         first = await say(api, "/stats", "Nothing to chart yet")
-        assert "Your first nudge, 🧘 Facial yoga, comes Thu 26 Nov at 08:00." in first
+        assert "your first nudge: 🧘 Facial yoga, Thu 26 Nov at 08:00." in first
         assert "streak 0" not in first
         assert "0%" not in first
         assert "habit strength" in first
