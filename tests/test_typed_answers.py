@@ -128,3 +128,18 @@ async def test_done_or_skip_typed_alone_answers_the_latest_open_nudge(
         today = await say(api, "/today", "Today")
         assert "Facial yoga — ⏭ skipped" in today
         assert "Calcium + vitamin D — ✅ done" in today
+
+
+async def test_done_typed_after_deleting_the_nudge_still_counts(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(EIGHT - timedelta(hours=1))
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        await at(bot, clock, api, EIGHT + timedelta(seconds=2))
+        api.message(USER, nudges_for(api, "Facial yoga")[0]).deleted = True  # gone from the chat
+
+        assert await say(api, "did it", "Nice work") == "🧘 Facial yoga · 08:00: Nice work! ✅"
+        assert (await outcomes(bot))[Routine.YOGA] is Outcome.DONE
+        assert not [t for t in texts_to(api, USER) if "went wrong" in t]

@@ -1,9 +1,9 @@
 """/faq, free text, and everything that is not a command we know.
 
-Free text is routed in one place, in this order: a typed answer to a nudge ("done", "skip")
-is recorded and any other reply to a nudge is its note; a user still
-choosing a time zone is answering that question (unless it is plainly an FAQ question and no
-zone); anything else is a question for the FAQ.
+Free text is routed in one place, in this order: a typed answer to a nudge ("done", "skip") is
+recorded and any other reply to a nudge is its note; a user still choosing a time zone is
+answering that question (unless it is plainly an FAQ question and no zone); anything else is a
+question for the FAQ.
 """
 
 from __future__ import annotations

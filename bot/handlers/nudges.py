@@ -134,15 +134,19 @@ class Nudges(Feature):
             return False
         result, back = recorded
         text, markup = _outcome_view(result.nudge, back)
-        await _unless_unchanged(
-            context.bot.edit_message_text(
-                text,
-                chat_id=user.chat_id,
-                message_id=message_id,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
+        try:
+            await _unless_unchanged(
+                context.bot.edit_message_text(
+                    text,
+                    chat_id=user.chat_id,
+                    message_id=message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
             )
-        )
+        except BadRequest as error:  # the user deleted that nudge; the answer still counts
+            if "not found" not in str(error).lower():
+                raise
         ack = texts.press_ack(outcome, result.changed, result.nudge.outcome)
         await reply(update, texts.typed_ack(nudge.routine, nudge.local_time, ack))
         return True
