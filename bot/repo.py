@@ -947,6 +947,28 @@ class Repository:
                 updated = await cursor.fetchone()
             return _nudge(updated) if updated else None
 
+    async def nudge_for_message(self, user_id: int, message_id: int) -> Nudge | None:
+        """The user's own nudge that a message (any copy of it) belongs to; None if none."""
+        row = await self._fetchone(
+            f"SELECT {_NUDGE_COLUMNS} FROM nudges WHERE user_id = ? AND id = "
+            "(SELECT nudge_id FROM messages WHERE user_id = ? AND message_id = ?)",
+            [user_id, user_id, message_id],
+        )
+        return _nudge(row) if row else None
+
+    async def latest_open_nudge(self, user_id: int, now: datetime) -> Nudge | None:
+        """The user's most recently sent nudge that an answer can still change.
+
+        Pending or snoozed, or missed but still within its answer window (yesterday's).
+        """
+        row = await self._fetchone(
+            f"SELECT {_NUDGE_COLUMNS} FROM nudges WHERE user_id = ? "
+            "AND outcome IN ('pending', 'snoozed', 'missed') AND answer_until > ? "
+            "AND message_id IS NOT NULL ORDER BY sent_at DESC, id DESC LIMIT 1",
+            [user_id, to_ts(now)],
+        )
+        return _nudge(row) if row else None
+
     async def nudges_on(self, user_id: int, day: date) -> list[Nudge]:
         """The user's nudges for one local date."""
         rows = await self._fetchall(

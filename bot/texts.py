@@ -11,6 +11,7 @@ from html import escape
 from typing import Final
 
 from schedules.nudges import PAUSED_UNTIL_RESUMED, Outcome
+from schedules.parsing import MAX_TIMES, NAG_MINUTES, NAG_TIMES, PAUSE_DAYS, SNOOZE_MINUTES
 from schedules.routines import Routine
 
 DISCLAIMER: Final = (
@@ -53,6 +54,7 @@ COMMANDS: Final[tuple[tuple[str, str], ...]] = (
     ("resume", "end holiday mode"),
     ("snooze", "snooze length: /snooze 15"),
     ("nag", "re-send unanswered nudges: /nag 20 3, /nag off"),
+    ("summary", "weekly summary: /summary on, /summary off"),
     ("stats", "streaks and adherence, with a chart"),
     ("faq", "questions about facial bone loss"),
     ("export", "all your records as CSV"),
@@ -165,18 +167,32 @@ def set_usage() -> str:
 
 
 def bad_times(text: str) -> str:
-    """Times that don't parse."""
+    """A time that doesn't parse (``text`` is the first one at fault)."""
     return (
-        f"⏱ “{escape(text[:60])}” isn't a time I understand. Use 24-hour times like "
-        "<code>07:30</code> or <code>21:00</code> (up to 6 a day). Nothing was changed."
+        f"⏱ “{escape(text[:60])}” isn't a time I understand. Use times like "
+        "<code>07:30</code>, <code>21:00</code>, <code>7pm</code> or <code>noon</code> "
+        f"(up to {MAX_TIMES} a day). Nothing was changed."
     )
 
 
-def unknown_routine(text: str) -> str:
-    """A routine name we don't know."""
+def too_many_times() -> str:
+    """/set with more daily times than a routine may have."""
     return (
-        f"🤔 I don't know a routine called “{escape(text[:40])}”. Choose <code>yoga</code>, "
-        "<code>moisturize</code> or <code>supplements</code>. Nothing was changed."
+        f"⏱ A routine can have at most {MAX_TIMES} times a day. Pick the ones that matter "
+        "most. Nothing was changed."
+    )
+
+
+def unknown_routine(text: str, *, or_all: bool = False) -> str:
+    """A routine name we don't know (``or_all``: where "all" would have worked too)."""
+    choices = (
+        "<code>yoga</code>, <code>moisturize</code>, <code>supplements</code> or <code>all</code>"
+        if or_all
+        else "<code>yoga</code>, <code>moisturize</code> or <code>supplements</code>"
+    )
+    return (
+        f"🤔 I don't know a routine called “{escape(text[:40])}”. Choose {choices}. "
+        "Nothing was changed."
     )
 
 
@@ -191,9 +207,19 @@ def switched(routine: Routine, enabled: bool) -> str:
     return f"{_name(routine)} is {'on' if enabled else 'off'}."
 
 
+def switched_all(enabled: bool) -> str:
+    """Confirms /on all or /off all."""
+    if enabled:
+        return "All your routines are on. /plan shows when each comes next."
+    return "All your routines are off: no nudges until you switch one on (/on all, or /on yoga)."
+
+
 def on_off_usage(command: str) -> str:
     """/on or /off without a routine."""
-    return f"Which routine? e.g. <code>/{command} yoga</code> (yoga, moisturize, supplements)."
+    return (
+        f"Which routine? e.g. <code>/{command} yoga</code> (yoga, moisturize, supplements), "
+        f"or <code>/{command} all</code>."
+    )
 
 
 def nudge(routine: Routine, prompt: str, at: time, *, repeat: bool) -> str:
@@ -226,6 +252,20 @@ def press_ack(outcome: Outcome, changed: bool, current: Outcome) -> str:
         Outcome.SNOOZED: "Snoozed ⏰",
         Outcome.SKIPPED: "Skipped — rest days count too.",
     }.get(outcome, "Saved.")
+
+
+def typed_ack(routine: Routine, at: time, ack: str) -> str:
+    """Confirms a typed answer ("done", "skip", "later"), naming the nudge it answered."""
+    return f"{_name(routine)} · {_hhmm(at)}: {ack}"
+
+
+def no_open_nudge(outcome: Outcome) -> str:
+    """ "done" or "skip" typed alone when no sent nudge is waiting for an answer."""
+    verb = "mark done" if outcome is Outcome.DONE else "skip"
+    return (
+        f"There's no open nudge to {verb} right now — every nudge I've sent is answered. "
+        "/today shows today's, and marks one done early."
+    )
 
 
 STALE_BUTTON: Final = "This button is no longer valid — nothing was changed."
@@ -312,7 +352,10 @@ def paused(until: datetime) -> str:
 
 def pause_usage() -> str:
     """/pause with a bad number of days."""
-    return "Pause for how many days? e.g. <code>/pause 3</code> (1–365). Nothing was changed."
+    low, high = PAUSE_DAYS
+    return (
+        f"Pause for how many days? e.g. <code>/pause 3</code> ({low}–{high}). Nothing was changed."
+    )
 
 
 def resumed(was_paused: bool) -> str:
@@ -329,7 +372,7 @@ def snooze_usage(current: int) -> str:
     """/snooze with a bad value."""
     return (
         f"Snooze currently waits {current} min. Set it with e.g. <code>/snooze 15</code> "
-        "(5–240 minutes)."
+        f"({SNOOZE_MINUTES[0]}–{SNOOZE_MINUTES[1]} minutes)."
     )
 
 
@@ -347,7 +390,8 @@ def nag_usage() -> str:
     """/nag with bad arguments."""
     return (
         "Use <code>/nag 20 3</code> to re-send an unanswered nudge every 20 minutes, at most 3 "
-        "times (5–240 minutes, 1–10 times), or <code>/nag off</code>. Nothing was changed."
+        f"times ({NAG_MINUTES[0]}–{NAG_MINUTES[1]} minutes, {NAG_TIMES[0]}–{NAG_TIMES[1]} times), "
+        "or <code>/nag off</code>. Nothing was changed."
     )
 
 
@@ -381,7 +425,28 @@ def stats(rows: Sequence[tuple[Routine, int, int, float | None, float | None, fl
             f"30 days {_pct(month)} · strength {_pct(strength)}"
         )
     lines.append("\nSkipped and paused days don't break a streak.")
+    lines.append(STRENGTH_EXPLAINED)
     return "\n".join(lines)
+
+
+STRENGTH_EXPLAINED: Final = (
+    "Strength shows how settled a habit is: each done day raises it, each missed day lowers "
+    "it a little, and the last few weeks count most."
+)
+
+
+def stats_first(first: tuple[Routine, datetime] | None) -> str:
+    """/stats before there is anything to count: what will appear, and when it starts."""
+    when = (
+        f"your stats start with your first nudge: {_name(first[0])}, {first[1]:%a %d %b at %H:%M}."
+        if first
+        else "every routine is off right now; /on all switches them on."
+    )
+    return (
+        f"📊 <b>Nothing to chart yet</b> — {when}\n"
+        "Answer it with ✅ Done and come back: each routine gets a row of 30 days (green for "
+        "done), its streak, its 7- and 30-day adherence and its habit strength."
+    )
 
 
 def _pct(value: float | None) -> str:
@@ -403,7 +468,33 @@ WEEKLY_LINES: Final = (
 
 def summary_off() -> str:
     """Confirms opting out of the weekly summary."""
-    return "OK, no more weekly summaries."
+    return "OK, no more weekly summaries. /summary on brings them back."
+
+
+def summary_on(next_at: datetime) -> str:
+    """Confirms /summary on, with the first one's local time."""
+    return (
+        f"🗓 Weekly summary is on: the next one comes {next_at:%a %d %b at %H:%M}. "
+        "None is sent while you're paused or with every routine off."
+    )
+
+
+def summary_state(enabled: bool, next_at: datetime | None) -> str:
+    """/summary alone: is it on, and when is the next one."""
+    if not enabled or next_at is None:
+        return "🗓 Weekly summary is off. <code>/summary on</code> turns it on (Sundays, 19:00)."
+    return (
+        f"🗓 Weekly summary is on: Sundays at {next_at:%H:%M}, next {next_at:%a %d %b}. "
+        "<code>/summary off</code> stops it."
+    )
+
+
+def summary_usage() -> str:
+    """/summary with an argument that is neither on nor off."""
+    return (
+        "Use <code>/summary on</code> or <code>/summary off</code> for the weekly summary, or "
+        "<code>/summary</code> to see whether it's on. Nothing was changed."
+    )
 
 
 def faq_intro() -> str:

@@ -1,26 +1,38 @@
-"""Parsers for the arguments of the bot's commands: times, routines, minutes, days and nag rules.
+"""Parsers for what users type: command arguments (times, routines, minutes, days, nag rules)
+and short typed answers to a nudge ("done", "skip", "later").
 
-Users type commands on phones, so the parsers are forgiving about form ("8", "08:00",
-"9:30pm", "moisturise", "15 min") but strict about meaning: every value is range-checked
-here, once, so the bot and the scheduler can trust what they get. They are pure functions
-that never raise on user input; they answer a value or ``None`` and leave the wording of
-any reply to the bot's texts.
+Users type on phones, so the parsers are forgiving about form ("8", "08:00", "9:30pm", "19h",
+"noon", "moisturise", "vitamin d", "15 min") but strict about meaning: every value is
+range-checked here, once, so the bot and the scheduler can trust what they get. They are pure
+functions that never raise on user input; they answer a value, ``None``, or a small value
+saying why the input was refused, and leave the wording of any reply to the bot's texts. The
+limits are named constants here so the texts quote the same numbers the parsers enforce.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import time
+from enum import StrEnum
 from typing import Final, Literal
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from schedules.nudges import Outcome
 from schedules.routines import Routine
 
 MAX_TIMES: Final = 6
 """Most daily times one routine may have."""
+
+SNOOZE_MINUTES: Final = (5, 240)
+"""Inclusive bounds for the snooze length, in minutes."""
+
+PAUSE_DAYS: Final = (1, 365)
+"""Inclusive bounds for the days of holiday mode."""
 
 NAG_MINUTES: Final = (5, 240)
 """Inclusive bounds for the minutes between nag re-sends."""
@@ -35,8 +47,10 @@ _MAX_TOKEN = 32
 _MAX_ARGS = 24
 
 _CLOCK = re.compile(
-    r"(?P<h>[0-9]{1,2})(?:[:.h](?P<m>[0-9]{2}))?\s*(?P<ampm>[ap]\.?m\.?)?", re.ASCII
+    r"(?P<h>[0-9]{1,2})(?:[:.h](?P<m>[0-9]{2})|h)?\s*(?P<ampm>[ap]\.?m\.?)?", re.ASCII
 )
+_TIME_WORDS: Final = {"noon": time(12), "midday": time(12), "midnight": time(0)}
+_CONNECTORS: Final = frozenset({"and", "&", "+", "then"})
 _COMPACT = re.compile(r"(?P<h>[0-9]{2})(?P<m>[0-9]{2})\s*(?P<ampm>[ap]\.?m\.?)?", re.ASCII)
 _AMPM = re.compile(r"[ap]\.?m\.?", re.ASCII)
 
@@ -107,6 +121,51 @@ _ROUTINE_ALIASES: Final[dict[str, Routine]] = {
         Routine.SUPPLEMENTS,
     ),
 }
+_ALL_WORDS = frozenset(
+    {"all", "everything", "all routines", "every routine", "all of them", "all three"}
+)
+_ON_WORDS = frozenset({"on", "yes", "start", "enable", "1"})
+
+_MAX_ANSWER = 40
+_ANSWER_MARKS: Final[dict[str, Outcome]] = {
+    "✅": Outcome.DONE,
+    "✔": Outcome.DONE,
+    "☑": Outcome.DONE,
+    "👍": Outcome.DONE,
+    "⏭": Outcome.SKIPPED,
+    "⏰": Outcome.SNOOZED,
+    "💤": Outcome.SNOOZED,
+}
+_ANSWER_PHRASES: Final[dict[str, Outcome]] = {
+    **dict.fromkeys(
+        (
+            "done",
+            "did it",
+            "i did it",
+            "done it",
+            "i've done it",
+            "ive done it",
+            "all done",
+            "finished",
+            "complete",
+            "completed",
+        ),
+        Outcome.DONE,
+    ),
+    **dict.fromkeys(
+        ("skip", "skipped", "skip it", "skipping", "skip today", "not today", "pass"),
+        Outcome.SKIPPED,
+    ),
+    **dict.fromkeys(
+        ("later", "snooze", "snooze it", "remind me later", "not now", "in a bit"),
+        Outcome.SNOOZED,
+    ),
+}
+_FILLER_WORDS = frozenset({"ok", "okay", "thanks", "thx", "ty", "please", "pls"})
+
+ALONE_ANSWERS: Final = frozenset({Outcome.DONE, Outcome.SKIPPED})
+"""Answers that, typed on their own (not as a reply), answer the user's latest open nudge."""
+
 # Typos are only matched against the longer, distinctive aliases: one edit away from
 # "skin" or "pill" is too many ordinary words.
 _FUZZY_ROUTINE_ALIASES: Final = tuple(
@@ -114,11 +173,29 @@ _FUZZY_ROUTINE_ALIASES: Final = tuple(
 )
 
 
+class TimesProblem(StrEnum):
+    """Why a list of daily times was refused."""
+
+    MISSING = "missing"
+    NOT_A_TIME = "not_a_time"
+    TOO_MANY = "too_many"
+
+
+@dataclass(frozen=True, slots=True)
+class TimesRejected:
+    """A refused list of times: the problem, and for ``NOT_A_TIME`` the first token at fault."""
+
+    problem: TimesProblem
+    token: str = ""
+
+
 def parse_time(text: str) -> time | None:
-    """One 24 h or am/pm clock time ("8", "08:00", "8.30", "0830", "9:30pm"), or None."""
+    """One 24 h or am/pm clock time ("8", "08:00", "8.30", "0830", "19h", "9:30pm", "noon")."""
     if not isinstance(text, str) or len(text) > _MAX_TOKEN:
         return None
     token = text.strip().casefold()
+    if token in _TIME_WORDS:
+        return _TIME_WORDS[token]
     match = _CLOCK.fullmatch(token) or _COMPACT.fullmatch(token)
     if match is None:
         return None
@@ -133,22 +210,58 @@ def parse_time(text: str) -> time | None:
     return time(hour, minute)
 
 
-def parse_times(args: Sequence[str]) -> tuple[time, ...] | None:
-    """Daily times for ``/set``: sorted and de-duplicated; None if any is invalid or too many."""
-    if isinstance(args, str) or len(args) > _MAX_ARGS:
-        return None
+def read_times(args: Sequence[str]) -> tuple[time, ...] | TimesRejected:
+    """Daily times for ``/set``, sorted and de-duplicated, or why they were refused.
+
+    Separators are forgiving ("8:00, 20:00", "8:00 and 20:00", "9:30 pm"); more than
+    ``MAX_TIMES`` distinct times is refused as too many, not as a bad time.
+    """
+    if isinstance(args, str):
+        return TimesRejected(TimesProblem.NOT_A_TIME, args)
+    if len(args) > _MAX_ARGS:
+        return TimesRejected(TimesProblem.TOO_MANY)
     tokens = _split_times(args)
-    if tokens is None or not tokens:
-        return None
+    if isinstance(tokens, TimesRejected):
+        return tokens
+    if not tokens:
+        return TimesRejected(TimesProblem.MISSING)
     parsed: set[time] = set()
     for token in tokens:
         moment = parse_time(token)
         if moment is None:
-            return None
+            return TimesRejected(TimesProblem.NOT_A_TIME, token)
         parsed.add(moment)
     if len(parsed) > MAX_TIMES:
-        return None
+        return TimesRejected(TimesProblem.TOO_MANY)
     return tuple(sorted(parsed))
+
+
+def parse_times(args: Sequence[str]) -> tuple[time, ...] | None:
+    """Daily times for ``/set``: sorted and de-duplicated; None if any is invalid or too many."""
+    result = read_times(args)
+    return None if isinstance(result, TimesRejected) else result
+
+
+def split_routine(args: Sequence[str]) -> tuple[str, list[str]]:
+    """``/set``'s arguments as the routine's words and the times after them.
+
+    A routine may take several words ("face yoga", "vitamin d"), so the times start at the
+    first argument that begins with a digit or is a time word ("noon"); a lone "at" before
+    them ("/set yoga at 8") is dropped.
+    """
+    words: list[str] = []
+    for index, arg in enumerate(args):
+        if _starts_times(arg):
+            if words and words[-1].casefold() in {"at", "@"}:
+                words.pop()
+            return " ".join(words), list(args[index:])
+        words.append(arg)
+    return " ".join(words), []
+
+
+def _starts_times(arg: str) -> bool:
+    token = arg.strip().casefold()
+    return (token[:1].isascii() and token[:1].isdigit()) or token.rstrip(",;") in _TIME_WORDS
 
 
 def parse_routine(text: str) -> Routine | None:
@@ -175,6 +288,60 @@ def parse_routine(text: str) -> Routine | None:
     return routines.pop() if len(routines) == 1 else None
 
 
+def parse_routines(text: str) -> tuple[Routine, ...] | None:
+    """``/on`` and ``/off``'s target: one routine, or every routine for "all"; else None."""
+    if not isinstance(text, str) or len(text) > _MAX_TOKEN:
+        return None
+    if " ".join(text.casefold().split()) in _ALL_WORDS:
+        return tuple(Routine)
+    routine = parse_routine(text)
+    return None if routine is None else (routine,)
+
+
+def parse_switch(text: str) -> bool | None:
+    """ "on" → True, "off" → False (and a few synonyms); None for anything else."""
+    if not isinstance(text, str) or len(text) > _MAX_TOKEN:
+        return None
+    word = " ".join(text.casefold().split())
+    if word in _ON_WORDS:
+        return True
+    if word in _OFF_WORDS:
+        return False
+    return None
+
+
+def parse_answer(text: str) -> Outcome | None:
+    """What a short typed message means if it is only an answer to a nudge, else None.
+
+    "done", "did it ✅", "✅", "Skip!", "later", "snooze" and a few common variants answer;
+    case, punctuation and a polite "ok"/"thanks" around them don't matter. Anything with
+    other words in it ("done, but it hurt") is not an answer: it stays a note or a question.
+    """
+    if not isinstance(text, str) or len(text) > _MAX_ANSWER:
+        return None
+    words: list[str] = []
+    marks: set[Outcome] = set()
+    for ch in unicodedata.normalize("NFKC", text).casefold():
+        if ch in _ANSWER_MARKS:
+            marks.add(_ANSWER_MARKS[ch])
+            words.append(" ")
+        elif ch.isalnum() or ch in "'’":
+            words.append("'" if ch == "’" else ch)
+        else:
+            words.append(" ")
+    tokens = "".join(words).split()
+    while tokens and tokens[0] in _FILLER_WORDS:
+        tokens.pop(0)
+    while tokens and tokens[-1] in _FILLER_WORDS:
+        tokens.pop()
+    phrase = " ".join(tokens)
+    said = _ANSWER_PHRASES.get(phrase) if phrase else None
+    if phrase and said is None:
+        return None
+    meant = marks | ({said} if said else set())
+    return meant.pop() if len(meant) == 1 else None
+
+
 def parse_minutes(text: str, *, low: int, high: int) -> int | None:
     """Positive minutes within ``low..high`` from "15", "15m", "15 min", "1h", "1h30"; else None."""
     if not isinstance(text, str) or len(text) > _MAX_TOKEN:
@@ -192,7 +359,7 @@ def parse_minutes(text: str, *, low: int, high: int) -> int | None:
     return value if value > 0 and low <= value <= high else None
 
 
-def parse_days(text: str, *, low: int = 1, high: int = 365) -> int | None:
+def parse_days(text: str, *, low: int = PAUSE_DAYS[0], high: int = PAUSE_DAYS[1]) -> int | None:
     """Positive days within ``low..high`` from "3", "3d", "3 days" or "2w"; else None."""
     if not isinstance(text, str) or len(text) > _MAX_TOKEN:
         return None
@@ -223,13 +390,15 @@ def parse_nag(args: Sequence[str]) -> tuple[int, int] | Literal["off"] | None:
     return minutes, times
 
 
-def _split_times(args: Sequence[str]) -> list[str] | None:
-    """Split on commas and glue a separate "am"/"pm" to the time before it."""
+def _split_times(args: Sequence[str]) -> list[str] | TimesRejected:
+    """Split on commas, drop "and", and glue a separate "am"/"pm" to the time before it."""
     tokens: list[str] = []
     for arg in args:
         if not isinstance(arg, str) or len(arg) > _MAX_TOKEN * 4:
-            return None
+            return TimesRejected(TimesProblem.NOT_A_TIME, str(arg)[:_MAX_TOKEN])
         for piece in arg.replace(",", " ").replace(";", " ").split():
+            if piece.casefold() in _CONNECTORS:
+                continue
             if _AMPM.fullmatch(piece.casefold()) and tokens and not _AMPM.search(tokens[-1]):
                 tokens[-1] += piece
             else:

@@ -1,8 +1,9 @@
 """/faq, free text, and everything that is not a command we know.
 
-Free text is routed in one place, in this order: a reply to a nudge is its note; a user still
-choosing a time zone is answering that question (unless it is plainly an FAQ question and no
-zone); anything else is a question for the FAQ.
+Free text is routed in one place, in this order: a typed answer to a nudge ("done", "skip") is
+recorded and any other reply to a nudge is its note; a user still choosing a time zone is
+answering that question (unless it is plainly an FAQ question and no zone); anything else is a
+question for the FAQ.
 """
 
 from __future__ import annotations
@@ -74,14 +75,12 @@ class Conversation(Feature):
         await reply(update, texts.unsupported_message())
 
     async def free_text(self, update: Update, context: Context) -> None:
-        """A note, a time-zone answer or a question, in that order."""
+        """An answer or note on a nudge, a time-zone answer or a question, in that order."""
         message, sender = update.effective_message, update.effective_user
         if message is None or sender is None or not message.text:
             return
         text = message.text.strip()
-        if message.reply_to_message is not None and await self._nudges.record_note(
-            update, sender.id, message.reply_to_message.message_id, text
-        ):
+        if await self._nudges.answer_or_note(update, context, text):
             return
         if len(text) > MAX_QUESTION:
             await reply(update, texts.too_long(MAX_QUESTION))

@@ -1,4 +1,4 @@
-"""/stats with its chart, /export, /forget, and the weekly summary's opt-out."""
+"""/stats with its chart, /export, /forget, and /summary with the weekly summary's opt-out."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from bot.handlers.common import PRIVATE, Feature, reply
 from bot.keyboards import forget_keyboard
 from bot.repo import Nudge
 from bot.types import Context
-from schedules.nudges import Outcome
+from schedules.nudges import Outcome, next_summary
+from schedules.parsing import parse_switch
 from schedules.recurrence import local_date
 from schedules.routines import Routine
 from schedules.stats import DayState, day_states, routine_stats
@@ -41,12 +42,17 @@ class Insight(Feature):
             CommandHandler("stats", self.stats, filters=PRIVATE),
             CommandHandler("export", self.export, filters=PRIVATE),
             CommandHandler("forget", self.forget, filters=PRIVATE),
+            CommandHandler("summary", self.summary, filters=PRIVATE),
             CallbackQueryHandler(self.confirm_forget, pattern=f"^{FORGET_PREFIX}:"),
             CallbackQueryHandler(self.summary_off, pattern=f"^{SUMMARY_OFF_DATA}$"),
         ]
 
     async def stats(self, update: Update, context: Context) -> None:
-        """Streaks, 7/30-day adherence and strength, as a chart with the numbers as caption."""
+        """Streaks, 7/30-day adherence and strength as a chart and caption; a first-timer's intro.
+
+        Before anything is recorded there is nothing to chart, so a new user is told what will
+        appear and when their first nudge comes instead of getting a blank chart of dashes.
+        """
         user = await self.user_with_zone(update, context)
         message = update.effective_message
         if user is None or message is None:
@@ -55,7 +61,16 @@ class Insight(Feature):
         tz = resolve_zone(user.zone)
         today = local_date(self.services.now(), tz)
         joined = local_date(user.joined_at, tz)
-        days = _days_by_routine(await self.services.repo.history(user.user_id))
+        history = await self.services.repo.history(user.user_id)
+        if not history:
+            plan = await self.services.repo.get_plan(user.user_id)
+            upcoming = [(e.next_due, e.routine) for e in plan if e.enabled and e.next_due]
+            first = min(upcoming, default=None)
+            await reply(
+                update, texts.stats_first((first[1], first[0].astimezone(tz)) if first else None)
+            )
+            return
+        days = _days_by_routine(history)
         stats = [routine_stats(r, days[r], today=today, joined=joined) for r in Routine]
         caption = texts.stats(
             [
@@ -113,6 +128,28 @@ class Insight(Feature):
             return
         deleted = await self.services.repo.forget(query.from_user.id)
         await query.edit_message_text(texts.forgotten() if deleted else texts.forget_nothing())
+
+    async def summary(self, update: Update, context: Context) -> None:
+        """/summary on|off switches the weekly summary; /summary alone shows whether it's on."""
+        user = await self.user_with_zone(update, context)
+        if user is None:
+            return
+        assert user.zone is not None
+        tz = resolve_zone(user.zone)
+        upcoming = next_summary(tz, self.services.now())
+        if not context.args:
+            await reply(update, texts.summary_state(user.weekly_summary, upcoming.astimezone(tz)))
+            return
+        wanted = parse_switch(" ".join(context.args))
+        if wanted is None:
+            await reply(update, texts.summary_usage())
+        elif wanted:
+            await self.services.repo.set_weekly_summary(user.user_id, upcoming)
+            self.services.dispatcher.wake_at(upcoming)
+            await reply(update, texts.summary_on(upcoming.astimezone(tz)))
+        else:
+            await self.services.repo.set_weekly_summary(user.user_id, None)
+            await reply(update, texts.summary_off())
 
     async def summary_off(self, update: Update, _: Context) -> None:
         """The weekly summary's opt-out button."""

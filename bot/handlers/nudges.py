@@ -1,7 +1,12 @@
-"""Answering nudges: the Done / Snooze / Skip buttons, replies as notes, and /today."""
+"""Answering nudges: the Done / Snooze / Skip buttons, typed answers, notes, and /today.
+
+A typed answer ("done" as a reply to a nudge, or "done"/"skip" on its own for the latest open
+nudge) goes through the same repository call and the same edit of the nudge as the button.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
@@ -13,9 +18,10 @@ from bot import texts
 from bot.callbacks import NUDGE_PREFIX, TODAY_PREFIX, parse_nudge, parse_today
 from bot.handlers.common import MAX_NOTE, PRIVATE, Feature, reply
 from bot.keyboards import nudge_keyboard, today_keyboard
-from bot.repo import Nudge, User
+from bot.repo import Answer, Nudge, User
 from bot.types import Context
 from schedules.nudges import OPEN_OUTCOMES, Outcome, place_occurrence, snooze_until
+from schedules.parsing import ALONE_ANSWERS, parse_answer
 from schedules.prompts import prompt_for
 from schedules.recurrence import local_date, occurrence
 from schedules.zones import resolve_zone
@@ -51,46 +57,108 @@ class Nudges(Feature):
         if action is None:
             await query.answer(texts.STALE_BUTTON)
             return
-        now = self.services.now()
-        snooze_to = (
-            snooze_until(now, user.snooze_minutes) if action.outcome is Outcome.SNOOZED else None
-        )
-        result = await self.services.repo.answer(
-            user.user_id, action.nudge_id, action.outcome, now, snooze_to
-        )
-        if result is None:
+        recorded = await self._record(user, action.nudge_id, action.outcome)
+        if recorded is None:
             await query.answer(texts.STALE_BUTTON)
             return
+        result, back = recorded
         if result.too_old:
             await query.answer(texts.TOO_OLD)
-            await self._show_outcome(query, result.nudge, None)
-            return
+        else:
+            await query.answer(
+                texts.press_ack(action.outcome, result.changed, result.nudge.outcome)
+            )
+        text, markup = _outcome_view(result.nudge, back)
+        await _unless_unchanged(
+            query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        )
+
+    async def _record(
+        self, user: User, nudge_id: int, outcome: Outcome
+    ) -> tuple[Answer, datetime | None] | None:
+        """Record an answer as a press would; the result and, for a snooze, when it comes back."""
+        now = self.services.now()
+        snooze_to = snooze_until(now, user.snooze_minutes) if outcome is Outcome.SNOOZED else None
+        result = await self.services.repo.answer(user.user_id, nudge_id, outcome, now, snooze_to)
+        if result is None:
+            return None
         if snooze_to is not None and result.changed:
             self.services.dispatcher.wake_at(snooze_to)
-        await query.answer(texts.press_ack(action.outcome, result.changed, result.nudge.outcome))
         assert user.zone is not None
         back = (
             snooze_to.astimezone(resolve_zone(user.zone)) if snooze_to and result.changed else None
         )
-        await self._show_outcome(query, result.nudge, back)
+        return result, back
 
-    async def _show_outcome(
-        self, query: CallbackQuery, nudge: Nudge, back: datetime | None
-    ) -> None:
-        until = back.strftime("%H:%M") if back else ""
-        text = texts.nudge_answered(
-            nudge.routine,
-            prompt_for(nudge.routine, nudge.local_date),
-            nudge.local_time,
-            nudge.outcome,
-            until,
-        )
-        markup = nudge_keyboard(nudge.nudge_id) if nudge.outcome in OPEN_OUTCOMES else None
+    async def answer_or_note(self, update: Update, context: Context, text: str) -> bool:
+        """Typed text that answers a nudge or is a note on one; False when it is neither.
+
+        A reply to a nudge that is only an answer ("done", "did it ✅", "skip", "later") records
+        that answer; any other reply to a nudge is its note. "done" or "skip" typed on its own
+        answers the user's latest open nudge, or says plainly that there is none.
+        """
+        message, sender = update.effective_message, update.effective_user
+        if message is None or sender is None:
+            return False
+        outcome = parse_answer(text)
+        replied = message.reply_to_message
+        if replied is not None and outcome is None:
+            return await self.record_note(update, sender.id, replied.message_id, text)
+        if outcome is None:
+            return False
+        user = await self.services.repo.get_user(sender.id)
+        if user is None or user.zone is None:
+            return False
+        repo = self.services.repo
+        if replied is not None:
+            nudge = await repo.nudge_for_message(user.user_id, replied.message_id)
+            if nudge is not None:
+                return await self._answer_typed(
+                    update, context, user, nudge, outcome, replied.message_id
+                )
+        if outcome not in ALONE_ANSWERS:
+            return False
+        latest = await repo.latest_open_nudge(user.user_id, self.services.now())
+        if latest is None or latest.message_id is None:
+            await reply(update, texts.no_open_nudge(outcome))
+            return True
+        return await self._answer_typed(update, context, user, latest, outcome, latest.message_id)
+
+    async def _answer_typed(
+        self,
+        update: Update,
+        context: Context,
+        user: User,
+        nudge: Nudge,
+        outcome: Outcome,
+        message_id: int,
+    ) -> bool:
+        """Record a typed answer, edit that nudge message as a press would, and confirm."""
+        recorded = await self._record(user, nudge.nudge_id, outcome)
+        if recorded is None:
+            return False
+        result, back = recorded
+        text, markup = _outcome_view(result.nudge, back)
         try:
-            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-        except BadRequest as error:
-            if "not modified" not in str(error).lower():
+            await _unless_unchanged(
+                context.bot.edit_message_text(
+                    text,
+                    chat_id=user.chat_id,
+                    message_id=message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+            )
+        except BadRequest as error:  # the user deleted that nudge; the answer still counts
+            if "not found" not in str(error).lower():
                 raise
+        ack = (
+            texts.TOO_OLD
+            if result.too_old
+            else texts.press_ack(outcome, result.changed, result.nudge.outcome)
+        )
+        await reply(update, texts.typed_ack(nudge.routine, nudge.local_time, ack))
+        return True
 
     async def record_note(self, update: Update, user_id: int, reply_to: int, text: str) -> bool:
         """A text reply to a nudge becomes its note; False when the message is not a nudge."""
@@ -164,3 +232,26 @@ class Nudges(Feature):
         if changed:
             text, markup = await self._today_view(user)
             await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+def _outcome_view(nudge: Nudge, back: datetime | None) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A nudge message after an answer: its outcome, and buttons only while it is still open."""
+    until = back.strftime("%H:%M") if back else ""
+    text = texts.nudge_answered(
+        nudge.routine,
+        prompt_for(nudge.routine, nudge.local_date),
+        nudge.local_time,
+        nudge.outcome,
+        until,
+    )
+    markup = nudge_keyboard(nudge.nudge_id) if nudge.outcome in OPEN_OUTCOMES else None
+    return text, markup
+
+
+async def _unless_unchanged(edit: Awaitable[object]) -> None:
+    """Run an edit; Telegram's "message is not modified" (a repeated answer) is fine."""
+    try:
+        await edit
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise

@@ -11,15 +11,19 @@ from bot.types import Context
 from schedules.nudges import pause_until
 from schedules.parsing import (
     NAG_OFF,
+    SNOOZE_MINUTES,
+    TimesProblem,
+    TimesRejected,
     parse_days,
     parse_minutes,
     parse_nag,
     parse_routine,
-    parse_times,
+    parse_routines,
+    read_times,
+    split_routine,
 )
+from schedules.routines import Routine
 from schedules.zones import resolve_zone
-
-SNOOZE_RANGE = (5, 240)
 
 
 class Plan(Feature):
@@ -44,21 +48,21 @@ class Plan(Feature):
             await reply(update, await plan_text(self.services, user.user_id))
 
     async def set_times(self, update: Update, context: Context) -> None:
-        """/set <routine> <HH:MM> [HH:MM ...]."""
+        """/set <routine> <HH:MM> [HH:MM ...]; the routine may be several words (face yoga)."""
         user = await self.user_with_zone(update, context)
         if user is None:
             return
-        args = context.args or []
-        if len(args) < 2:
+        words, time_args = split_routine(context.args or [])
+        if not words or not time_args:
             await reply(update, texts.set_usage())
             return
-        routine = parse_routine(args[0])
+        routine = parse_routine(words)
         if routine is None:
-            await reply(update, texts.unknown_routine(args[0]))
+            await reply(update, texts.unknown_routine(words))
             return
-        times = parse_times(args[1:])
-        if times is None:
-            await reply(update, texts.bad_times(" ".join(args[1:])))
+        times = read_times(time_args)
+        if isinstance(times, TimesRejected):
+            await reply(update, _times_refused(times))
             return
         entry = await self.services.set_times(user, routine, times)
         assert user.zone is not None
@@ -81,12 +85,16 @@ class Plan(Feature):
         if not context.args:
             await reply(update, texts.on_off_usage(command))
             return
-        routine = parse_routine(" ".join(context.args))
-        if routine is None:
-            await reply(update, texts.unknown_routine(" ".join(context.args)))
+        routines = parse_routines(" ".join(context.args))
+        if routines is None:
+            await reply(update, texts.unknown_routine(" ".join(context.args), or_all=True))
             return
-        await self.services.set_enabled(user, routine, enabled)
-        await reply(update, texts.switched(routine, enabled))
+        for routine in routines:
+            await self.services.set_enabled(user, routine, enabled)
+        if len(routines) == len(Routine):
+            await reply(update, texts.switched_all(enabled))
+        else:
+            await reply(update, texts.switched(routines[0], enabled))
 
     async def pause(self, update: Update, context: Context) -> None:
         """/pause [days]: holiday mode, until /resume when no days are given."""
@@ -116,7 +124,7 @@ class Plan(Feature):
         user = await self.user_with_zone(update, context)
         if user is None:
             return
-        low, high = SNOOZE_RANGE
+        low, high = SNOOZE_MINUTES
         minutes = (
             parse_minutes(" ".join(context.args), low=low, high=high) if context.args else None
         )
@@ -141,3 +149,12 @@ class Plan(Feature):
             minutes, times = parsed
             await self.services.repo.set_nag(user.user_id, minutes, times)
             await reply(update, texts.nag_set(minutes, times))
+
+
+def _times_refused(rejected: TimesRejected) -> str:
+    """The reply to times /set could not use, naming what was wrong."""
+    if rejected.problem is TimesProblem.TOO_MANY:
+        return texts.too_many_times()
+    if rejected.problem is TimesProblem.MISSING:
+        return texts.set_usage()
+    return texts.bad_times(rejected.token)

@@ -1,0 +1,67 @@
+"""/summary on, off and alone, end to end: a stopped weekly summary can be turned back on."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from tests.harness import (
+    USER,
+    RunningBot,
+    VirtualClock,
+    jump,
+    make_settings,
+    onboard,
+    texts_to,
+    wait_text,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+THURSDAY = datetime(2026, 11, 26, 7, 0, tzinfo=BERLIN)
+SUNDAY_EVENING = datetime(2026, 11, 29, 19, 0, 5, tzinfo=BERLIN)
+
+
+async def say(api: FakeBotApi, text: str, expect: str) -> str:
+    since = len(api.messages(USER))
+    api.send_text(USER, text)
+    answer = await wait_text(api, expect, since)
+    await api.wait_until_idle()
+    return answer
+
+
+def summaries(api: FakeBotApi) -> list[str]:
+    return [t for t in texts_to(api, USER) if "Your week" in t]
+
+
+async def test_summary_off_then_on_again_from_the_next_sunday(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(THURSDAY)
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        commands = api.commands[next(iter(api.commands))]
+        assert "summary" in {c["command"] for c in commands}
+        assert "/summary — weekly summary" in await say(api, "/help", "What I can do")
+
+        state = await say(api, "/summary", "Weekly summary is on")
+        assert "Sundays at 19:00, next Sun 29 Nov" in state
+
+        refused = await say(api, "/summary maybe", "Nothing was changed")
+        assert "/summary on" in refused
+        user = await bot.services.repo.get_user(USER)
+        assert user is not None
+        assert user.weekly_summary
+
+        await say(api, "/summary off", "no more weekly summaries")
+        assert "Weekly summary is off" in await say(api, "/summary", "Weekly summary")
+        await jump(bot, clock, SUNDAY_EVENING)
+        await api.wait_until_idle()
+        assert summaries(api) == []
+
+        on = await say(api, "/summary on", "Weekly summary is on")
+        assert "the next one comes Sun 06 Dec at 19:00" in on
+        await jump(bot, clock, SUNDAY_EVENING + timedelta(days=7))
+        await api.wait_for(lambda: len(summaries(api)) == 1, what="one weekly summary")
