@@ -118,7 +118,7 @@ class Dispatcher:
         self._hold_until = -math.inf
         self._hold = HOLD_FIRST
         self._window = max_in_flight
-        """Halved on every transport failure, grown back by one per success (AIMD)."""
+        """Halved on every timeout, grown back by one per success (AIMD)."""
 
     async def start(self, app: App) -> None:
         """Requeue sends cut off by a crash and run a first tick right away (catch-up)."""
@@ -215,7 +215,7 @@ class Dispatcher:
         limiter = self._app.bot.rate_limiter if self._app is not None else None
         if not isinstance(limiter, PriorityRateLimiter):
             return self._max_in_flight
-        needed = math.ceil(limiter.per_second * limiter.round_trip) + 1
+        needed = math.ceil(limiter.per_second * limiter.round_trip) + 2
         return max(1, min(self._window, needed))
 
     def _holding(self) -> bool:
@@ -315,8 +315,9 @@ class Dispatcher:
         retry_at = await self._repo.record_failure(claim, failure, now)
         if retry_at is not None:
             self.wake_at(retry_at)
-        if failure in (Failure.RETRY, Failure.MAYBE_SENT):
+        if isinstance(error, TimedOut):  # congestion on our side of the wire: send fewer at once
             self._window = max(1, self._window // 2)
+        if failure in (Failure.RETRY, Failure.MAYBE_SENT):
             self._failing_since = self._failing_since or now
             self._recent.append(False)
             failing = self._recent.count(False)
