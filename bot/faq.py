@@ -28,9 +28,13 @@ import snowballstemmer  # type: ignore[import-untyped]
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-__all__ = ["FaqEntry", "FaqIndex"]
+__all__ = ["MAX_MESSAGE_CHARS", "FaqEntry", "FaqIndex"]
 
+MAX_MESSAGE_CHARS = 1500
+"""Longest free-text message answered; a real message can ask three things in 560 characters."""
 _MAX_QUESTION_CHARS = 500
+_MAX_PARTS = 3
+_PARTS = re.compile(r"(?<=[?!.;:])\s+|\n+|\s+(?:and also|also|plus|and what about|what about)\s+")
 _BLOCKED = "\x00blocked"
 _WORD = re.compile(r"[a-z0-9]+")
 _SLUG = re.compile(r"[a-z0-9_]{1,20}")
@@ -257,9 +261,30 @@ class FaqIndex:
         return sorted(chosen, key=lambda e: e.about_bot)
 
     def answer(self, question: str) -> FaqEntry | None:
-        """Return the entry that answers ``question``, or None when out of scope."""
-        match = self._match(question)
-        return None if match is None else match[0]
+        """Return the entry that answers ``question`` best, or None when out of scope."""
+        found = self.answers(question)
+        return found[0] if found else None
+
+    def answers(self, message: str) -> list[FaqEntry]:
+        """Return the entries that answer a message, one per question it asks (at most three).
+
+        A message is split into sentences and each is matched on its own, so "I'm 52. Will my
+        face change? And can I take too much calcium?" gets two answers; when no sentence is
+        enough on its own, the whole message is matched instead.
+        """
+        text = message[:MAX_MESSAGE_CHARS]
+        parts = [p for p in _PARTS.split(text) if p and p.strip()]
+        found: list[FaqEntry] = []
+        if len(parts) > 1:
+            for part in parts:
+                match = self._match(part)
+                if match is not None and match[0] not in found:
+                    found.append(match[0])
+        if not found:
+            whole = self._match(text)
+            if whole is not None:
+                found.append(whole[0])
+        return found[:_MAX_PARTS]
 
     def _match(self, question: str) -> tuple[FaqEntry, float] | None:
         """Return the best entry and its BM25 score, or None when a gate declines."""
