@@ -5,7 +5,9 @@ things the article never covers (other supplements, other bones, other treatment
 questions at all (chit-chat, prompt injection). Inventing an answer there would be worse than
 saying nothing, so the engine is a closed-book retriever over hand-written answers in
 ``bot/data/faq.json``: text is normalised (typo correction with rapidfuzz, Snowball stemming, a
-small synonym and phrase table), entries are ranked with BM25 (bm25s), and an answer is given
+small synonym and phrase table, and intent patterns that add a token for what kind of thing is
+asked: an upper limit, an age, which foods or moves, how soon, the source), entries are ranked
+with BM25 (bm25s), and an answer is given
 only when the query names no blocked topic, is mostly made of words the knowledge base knows,
 contains one of the chosen entry's key terms and scores above a threshold. Everything is built
 in memory from package data at start-up; nothing is downloaded and nothing leaves the process.
@@ -23,6 +25,7 @@ from importlib import resources
 from typing import Any, cast
 
 import bm25s
+import bm25s.stopwords
 import numpy as np
 import snowballstemmer  # type: ignore[import-untyped]
 from rapidfuzz import process
@@ -86,7 +89,11 @@ class _Normaliser:
     """Turns raw text into canonical content tokens, the same way for queries and phrasings."""
 
     def __init__(self, data: dict[str, Any]) -> None:
-        stopwords = frozenset(data["stopwords"])
+        # the knowledge base's own list plus a generic English one, so ordinary words in long
+        # natural messages ("went", "through", "few") are not mistaken for unknown topics
+        stopwords = frozenset(data["stopwords"]) | {
+            w.replace("'", "") for w in bm25s.stopwords.STOPWORDS_EN_PLUS
+        }
         keep_words = frozenset(data.get("keep_words", []))
         surface_syn: dict[str, str] = {}
         stem_syn: dict[str, str] = {}
@@ -113,6 +120,11 @@ class _Normaliser:
             elif seq:
                 self._phrases[seq] = (_BLOCKED,)
         self._blocked = frozenset(blocked)
+        self._intents = tuple(
+            (re.compile(pattern), token)
+            for token, patterns in data["intents"].items()
+            for pattern in patterns
+        )
         self._max_raw = max(len(k) for k in self._phrases_raw)
         self._max_phrase = max(len(k) for k in self._phrases)
         self._injection = tuple(
@@ -188,7 +200,10 @@ class _Normaliser:
         words = [self._correct(w) for w in _raw_tokens(text)]
         marked = self._replace(words, self._phrases_raw, self._max_raw)
         canon = self._replace(self._canonical_seq(marked), self._phrases, self._max_phrase)
-        return [t for t in canon if len(t) > 1 and not t.isdigit()]
+        found = [t for t in canon if len(t) > 1 and not t.isdigit()]
+        flat = " ".join(words)
+        found.extend(token for pattern, token in self._intents if pattern.search(flat))
+        return found
 
     def is_blocked(self, tokens: Iterable[str]) -> bool:
         """Return True when a token names something the article does not cover."""
