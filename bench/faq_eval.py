@@ -55,7 +55,9 @@ def score(
     return right_in, n_in, right_out, n_out, misses
 
 
-def latency(func: Callable[[str], object], questions: list[str], repeat: int) -> tuple[float, float]:
+def latency(
+    func: Callable[[str], object], questions: list[str], repeat: int
+) -> tuple[float, float]:
     """Return p50 and p99 of one call, in milliseconds."""
     samples: list[float] = []
     for _ in range(repeat):
