@@ -37,7 +37,10 @@ MAX_MESSAGE_CHARS = 1500
 """Longest free-text message answered; a real message can ask three things in 560 characters."""
 _MAX_QUESTION_CHARS = 500
 _MAX_PARTS = 3
-_PARTS = re.compile(r"(?<=[?!.;:])\s+|\n+|\s+(?:and also|also|plus|and what about|what about)\s+")
+_PARTS = re.compile(
+    r"(?<=[?!.;])\s+|\n+|\s+(?:and also|also|plus|and what about|what about)\s+"
+    r"|,\s+(?:and|but)\s+(?=(?:if|is|are|does|do|can|will|would|should|how|what|when|why)\b)"
+)
 _BLOCKED = "\x00blocked"
 _WORD = re.compile(r"[a-z0-9]+")
 _SLUG = re.compile(r"[a-z0-9_]{1,20}")
@@ -120,8 +123,10 @@ class _Normaliser:
             elif seq:
                 self._phrases[seq] = (_BLOCKED,)
         self._blocked = frozenset(blocked)
+        # an intent named "blocked" marks a question the article can't answer (a price, how a
+        # surgery is performed) however on-topic its words are
         self._intents = tuple(
-            (re.compile(pattern), token)
+            (re.compile(pattern), _BLOCKED if token == "blocked" else token)
             for token, patterns in data["intents"].items()
             for pattern in patterns
         )
