@@ -83,3 +83,41 @@ async def test_a_long_message_asking_three_things_gets_three_answers(
         assert "bone density" in got
         assert "research" in got
         assert got.count(texts.DISCLAIMER) == 1
+
+
+async def test_safety_and_small_talk_come_first_even_while_choosing_a_time_zone(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    async with RunningBot(make_settings(db, server.api_root), clock):
+        api.send_text(USER, "/start")
+        await wait_text(api, "Which time zone")
+        since = len(api.messages(USER))
+        api.send_text(USER, "I'm having chest pain")
+        got = await wait_text(api, "emergency", since)
+        assert "zone" not in got.lower()
+        since = len(api.messages(USER))
+        api.send_text(USER, "hi")
+        await wait_text(api, "/help", since)
+        since = len(api.messages(USER))
+        api.send_text(USER, "Europe/Berlin")
+        await wait_text(api, "Your plan", since)
+
+
+async def test_faq_buttons_cover_every_article_topic_and_name_the_source(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        api.send_text(USER, "/faq")
+        await wait_text(api, "Questions about facial bone loss")
+        menu = api.last_message(USER)
+        labels = set(menu.button_labels)
+        for entry in bot.services.faq.entries():
+            if not entry.about_bot:
+                assert entry.topic in labels, entry.topic
+        assert {"Smoking", "Regular facials", "How strong is the evidence?"} <= labels
+        since = len(api.messages(USER))
+        api.press(USER, menu.message_id, menu.callback_data_for("Where is this from?"))
+        got = await wait_text(api, "infoaging.org", since)
+        assert "Can You Reverse Bone Loss and Reshape the Facial Bone with Facial Exercise?" in got
