@@ -65,11 +65,14 @@ _CRISIS = _any(
 
 _EMERGENCY_ME = _any(
     # injury, in the first person
+    r"\b(i|ive|i have|i just|just)\s+(\w+\s+){0,3}(injured|fell|fallen|crashed|was hit|got hit|"
+    r"got punched|was punched)\b",
+    # something broken counts when it is a part of the body, not a phone screen
     r"\b(i|ive|i have|i just|just)\s+(\w+\s+){0,3}(broke|broken|fractured|cracked|dislocated|"
-    r"injured|smashed|fell|fallen|crashed|was hit|got hit|got punched|was punched)\b",
+    r"smashed)\s+(my\s+)?(\w+\s+)?" + _PART + r"\b",
     r"\b(broke|broken|fractured|cracked|dislocated|smashed)\s+(my|his|her)\s+(\w+\s+)?" + _PART,
-    r"\bmy\s+(\w+\s+){0,2}(is|are|was|looks|feels|seems)\s+(\w+\s+)?(broken|fractured|"
-    r"cracked|dislocated|crooked now|bleeding|caved in)\b",
+    r"\bmy\s+(\w+\s+)?" + _PART + r"\s+(\w+\s+)?(is|are|was|looks|feels|seems)\s+(\w+\s+)?"
+    r"(broken|fractured|cracked|dislocated|crooked now|bleeding|caved in)\b",
     r"\b(after|from|in)\s+(a|an|the|my)\s+(bad\s+)?(fall|accident|crash|fight|punch|blow|"
     r"collision)\b",
     r"\b(hit|banged|smashed|bashed)\s+my\s+(\w+\s+)?" + _PART,

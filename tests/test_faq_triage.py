@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.triage import Kind, triage
 
 EMERGENCIES = (
     "my jaw hurts badly after a fall",
+    "i think my jaw bone is cracked",
+    "I may have fractured my nose",
     "I think I broke my cheekbone",
     "I'm having chest pain",
     "one side of my face is numb and my speech is slurred",
@@ -60,6 +64,8 @@ SMALL_TALK = (
 
 QUESTIONS = (
     "does smoking cause fractures?",
+    "how do i fix a broken phone screen",
+    "my phone is broken, can I still get reminders?",
     "does smoking hurt my bones?",
     "can implants cause numbness",
     "why are my eyelids drooping with age",
@@ -110,3 +116,17 @@ def test_questions_go_on_to_the_faq(text: str) -> None:
 def test_empty_or_whitespace_is_not_small_talk() -> None:
     assert triage("") is None
     assert triage("   ") is None
+
+
+def test_no_labelled_question_is_mistaken_for_an_emergency_or_small_talk() -> None:
+    """Every question in the FAQ's evaluation files reaches the FAQ (bar two small-talk rows)."""
+    data = Path(__file__).parent / "data"
+    caught: list[tuple[str, Kind]] = []
+    for name in ("faq_real.tsv", "faq_eval.tsv"):
+        for line in (data / name).read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                question = line.split("\t")[0]
+                kind = triage(question)
+                if kind is not None:
+                    caught.append((question, kind))
+    assert caught == [("hello", Kind.GREETING), ("thanks!", Kind.THANKS)]
