@@ -278,7 +278,7 @@ class Dispatcher:
                 return None
             text = texts.nudge(
                 claim.routine,
-                prompt_for(claim.routine, claim.local_date),
+                prompt_for(claim.routine, claim.local_date, claim.local_time),
                 claim.local_time,
                 repeat=claim.is_nag,
             )

@@ -5,7 +5,9 @@ things the article never covers (other supplements, other bones, other treatment
 questions at all (chit-chat, prompt injection). Inventing an answer there would be worse than
 saying nothing, so the engine is a closed-book retriever over hand-written answers in
 ``bot/data/faq.json``: text is normalised (typo correction with rapidfuzz, Snowball stemming, a
-small synonym and phrase table), entries are ranked with BM25 (bm25s), and an answer is given
+small synonym and phrase table, and intent patterns that add a token for what kind of thing is
+asked: an upper limit, an age, which foods or moves, how soon, the source), entries are ranked
+with BM25 (bm25s), and an answer is given
 only when the query names no blocked topic, is mostly made of words the knowledge base knows,
 contains one of the chosen entry's key terms and scores above a threshold. Everything is built
 in memory from package data at start-up; nothing is downloaded and nothing leaves the process.
@@ -23,14 +25,22 @@ from importlib import resources
 from typing import Any, cast
 
 import bm25s
+import bm25s.stopwords
 import numpy as np
 import snowballstemmer  # type: ignore[import-untyped]
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-__all__ = ["FaqEntry", "FaqIndex"]
+__all__ = ["MAX_MESSAGE_CHARS", "FaqEntry", "FaqIndex"]
 
+MAX_MESSAGE_CHARS = 1500
+"""Longest free-text message answered; a real message can ask three things in 560 characters."""
 _MAX_QUESTION_CHARS = 500
+_MAX_PARTS = 3
+_PARTS = re.compile(
+    r"(?<=[?!.;])\s+|\n+|\s+(?:and also|also|plus|and what about|what about)\s+"
+    r"|,\s+(?:and|but)\s+(?=(?:if|is|are|does|do|can|will|would|should|how|what|when|why)\b)"
+)
 _BLOCKED = "\x00blocked"
 _WORD = re.compile(r"[a-z0-9]+")
 _SLUG = re.compile(r"[a-z0-9_]{1,20}")
@@ -82,7 +92,11 @@ class _Normaliser:
     """Turns raw text into canonical content tokens, the same way for queries and phrasings."""
 
     def __init__(self, data: dict[str, Any]) -> None:
-        stopwords = frozenset(data["stopwords"])
+        # the knowledge base's own list plus a generic English one, so ordinary words in long
+        # natural messages ("went", "through", "few") are not mistaken for unknown topics
+        stopwords = frozenset(data["stopwords"]) | {
+            w.replace("'", "") for w in bm25s.stopwords.STOPWORDS_EN_PLUS
+        }
         keep_words = frozenset(data.get("keep_words", []))
         surface_syn: dict[str, str] = {}
         stem_syn: dict[str, str] = {}
@@ -109,6 +123,13 @@ class _Normaliser:
             elif seq:
                 self._phrases[seq] = (_BLOCKED,)
         self._blocked = frozenset(blocked)
+        # an intent named "blocked" marks a question the article can't answer (a price, how a
+        # surgery is performed) however on-topic its words are
+        self._intents = tuple(
+            (re.compile(pattern), _BLOCKED if token == "blocked" else token)
+            for token, patterns in data["intents"].items()
+            for pattern in patterns
+        )
         self._max_raw = max(len(k) for k in self._phrases_raw)
         self._max_phrase = max(len(k) for k in self._phrases)
         self._injection = tuple(
@@ -184,7 +205,10 @@ class _Normaliser:
         words = [self._correct(w) for w in _raw_tokens(text)]
         marked = self._replace(words, self._phrases_raw, self._max_raw)
         canon = self._replace(self._canonical_seq(marked), self._phrases, self._max_phrase)
-        return [t for t in canon if len(t) > 1 and not t.isdigit()]
+        found = [t for t in canon if len(t) > 1 and not t.isdigit()]
+        flat = " ".join(words)
+        found.extend(token for pattern, token in self._intents if pattern.search(flat))
+        return found
 
     def is_blocked(self, tokens: Iterable[str]) -> bool:
         """Return True when a token names something the article does not cover."""
@@ -257,9 +281,30 @@ class FaqIndex:
         return sorted(chosen, key=lambda e: e.about_bot)
 
     def answer(self, question: str) -> FaqEntry | None:
-        """Return the entry that answers ``question``, or None when out of scope."""
-        match = self._match(question)
-        return None if match is None else match[0]
+        """Return the entry that answers ``question`` best, or None when out of scope."""
+        found = self.answers(question)
+        return found[0] if found else None
+
+    def answers(self, message: str) -> list[FaqEntry]:
+        """Return the entries that answer a message, one per question it asks (at most three).
+
+        A message is split into sentences and each is matched on its own, so "I'm 52. Will my
+        face change? And can I take too much calcium?" gets two answers; when no sentence is
+        enough on its own, the whole message is matched instead.
+        """
+        text = message[:MAX_MESSAGE_CHARS]
+        parts = [p for p in _PARTS.split(text) if p and p.strip()]
+        found: list[FaqEntry] = []
+        if len(parts) > 1:
+            for part in parts:
+                match = self._match(part)
+                if match is not None and match[0] not in found:
+                    found.append(match[0])
+        if not found:
+            whole = self._match(text)
+            if whole is not None:
+                found.append(whole[0])
+        return found[:_MAX_PARTS]
 
     def _match(self, question: str) -> tuple[FaqEntry, float] | None:
         """Return the best entry and its BM25 score, or None when a gate declines."""

@@ -502,9 +502,9 @@ def faq_intro() -> str:
     return "❓ <b>Questions about facial bone loss</b> — pick a topic, or ask in your own words."
 
 
-def faq_answer(question: str, answer: str, with_disclaimer: bool) -> str:
-    """An FAQ answer, with the disclaimer the first time in a conversation."""
-    text = f"<b>{escape(question)}</b>\n{escape(answer)}"
+def faq_answers(parts: Sequence[tuple[str, str]], with_disclaimer: bool) -> str:
+    """FAQ answers, each under its question, in one message; the disclaimer the first time."""
+    text = "\n\n".join(f"<b>{escape(q)}</b>\n{escape(a)}" for q, a in parts)
     return f"{text}\n\n<i>{escape(DISCLAIMER)}</i>" if with_disclaimer else text
 
 
@@ -515,6 +515,43 @@ def faq_unknown() -> str:
         "bone loss with age and what may help (calcium and vitamin D, not smoking, "
         "moisturizer, facials, facial exercise). /faq lists the topics."
     )
+
+
+EMERGENCY: Final = (
+    "🚑 <b>Please get medical help now.</b> An injury, sudden or severe pain, numbness, a face "
+    "drooping on one side, slurred speech, chest pain or trouble breathing need a doctor, not a "
+    "reminder bot. Call your local emergency number (112 in Europe, 911 in the US, 999 in the "
+    "UK) or go to an emergency department. If it is less urgent, see a doctor today."
+)
+
+CRISIS: Final = (
+    "💛 I'm really sorry you're feeling this way, and I'm glad you said it. If you might act on "
+    "these thoughts or are in danger, call your local emergency number now (112, 911, 999). "
+    "You can talk to someone at any hour: 988 in the US (call or text), Samaritans on 116 123 "
+    "in the UK and Ireland, or find a free line near you at findahelpline.com."
+)
+
+DISTRESS: Final = (
+    "💛 I'm sorry you're feeling this way. Faces change with age for everyone, and you deserve "
+    "kindness, including your own. If this feeling stays or weighs on your days, talking to "
+    "your doctor or someone you trust can help; findahelpline.com lists free, confidential "
+    "support lines. I'm here for reminders and questions whenever you like (/help)."
+)
+
+DISCOMFORT: Final = (
+    "Sorry it hurts. Ease off the facial exercises and be gentle with your face until it "
+    "settles (/pause stops the nudges for a while). See a doctor if the pain is severe, came on "
+    "suddenly, lasts more than a few days, or comes with swelling, numbness or trouble opening "
+    "your mouth."
+)
+
+SMALL_TALK: Final = {
+    "greeting": "👋 Hi! Ask me anything about facial bone loss, or see /help for what I can do.",
+    "thanks": "You're welcome! 😊 /help lists everything I can do.",
+    "ack": "👍 /help lists what I can do whenever you need it.",
+    "farewell": "Bye for now! Your nudges carry on as planned. /help if you need me.",
+}
+"""Short replies to greetings, thanks, acknowledgements and goodbyes (by triage kind)."""
 
 
 def error_reply() -> str:

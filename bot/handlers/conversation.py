@@ -1,9 +1,11 @@
 """/faq, free text, and everything that is not a command we know.
 
-Free text is routed in one place, in this order: a typed answer to a nudge ("done", "skip") is
-recorded and any other reply to a nudge is its note; a user still choosing a time zone is
-answering that question (unless it is plainly an FAQ question and no zone); anything else is a
-question for the FAQ.
+Free text is routed in one place, in this order: the safety pass (``bot.triage``) first, so an
+emergency, a crisis or distress gets a pointer to help even in a reply to a nudge; a typed answer
+to a nudge ("done", "skip") is recorded and any other reply to a nudge is its note; small talk
+gets a short friendly reply; a user still choosing a time zone is answering that question
+(unless it is plainly an FAQ question and no zone); anything else is a question for the FAQ,
+answered part by part when it asks several things.
 """
 
 from __future__ import annotations
@@ -14,14 +16,22 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import texts
 from bot.callbacks import FAQ_PREFIX, parse_faq
-from bot.faq import FaqEntry
-from bot.handlers.common import DISCLAIMER_SHOWN, MAX_QUESTION, PRIVATE, Feature, reply
+from bot.faq import MAX_MESSAGE_CHARS, FaqEntry
+from bot.handlers.common import DISCLAIMER_SHOWN, PRIVATE, Feature, reply
 from bot.handlers.nudges import Nudges
 from bot.handlers.onboarding import Onboarding
 from bot.keyboards import faq_keyboard
 from bot.services import Services
+from bot.triage import Kind, triage
 from bot.types import Context
 from schedules.zones import parse_zone
+
+SAFETY_REPLIES = {
+    Kind.EMERGENCY: texts.EMERGENCY,
+    Kind.CRISIS: texts.CRISIS,
+    Kind.DISTRESS: texts.DISTRESS,
+    Kind.DISCOMFORT: texts.DISCOMFORT,
+}
 
 
 class Conversation(Feature):
@@ -80,32 +90,40 @@ class Conversation(Feature):
         if message is None or sender is None or not message.text:
             return
         text = message.text.strip()
-        if await self._nudges.answer_or_note(update, context, text):
+        kind = triage(text)
+        urgent = SAFETY_REPLIES.get(kind) if kind is not None else None
+        if urgent is not None:
+            await reply(update, urgent)
+        if await self._nudges.answer_or_note(update, context, text) or urgent is not None:
             return
-        if len(text) > MAX_QUESTION:
-            await reply(update, texts.too_long(MAX_QUESTION))
+        if kind is not None:
+            await reply(update, texts.SMALL_TALK[kind.value])
             return
-        entry = self.services.faq.answer(text)
+        if len(text) > MAX_MESSAGE_CHARS:
+            await reply(update, texts.too_long(MAX_MESSAGE_CHARS))
+            return
+        entries = self.services.faq.answers(text)
         user = await self.services.repo.get_user(sender.id)
-        if user is not None and user.zone is None and (entry is None or parse_zone(text)):
+        if user is not None and user.zone is None and (not entries or parse_zone(text)):
             await self._onboarding.answer_zone(update, user, text)
-        elif entry is None:
+        elif not entries:
             await reply(update, texts.faq_unknown())
         else:
-            await self._send_answer(update, context, entry)
+            await self._send_answer(update, context, *entries)
 
-    async def _send_answer(self, update: Update, context: Context, entry: FaqEntry) -> None:
+    async def _send_answer(self, update: Update, context: Context, *entries: FaqEntry) -> None:
+        """One message with every answer; the disclaimer once per conversation."""
         chat_data = context.chat_data if context.chat_data is not None else {}
-        first = not entry.about_bot and not chat_data.get(DISCLAIMER_SHOWN, False)
+        about_article = any(not e.about_bot for e in entries)
+        first = about_article and not chat_data.get(DISCLAIMER_SHOWN, False)
         if first:
             chat_data[DISCLAIMER_SHOWN] = True
         chat = update.effective_chat
         if chat is None:
             return
+        parts = [(e.question, e.answer) for e in entries]
         await context.bot.send_message(
-            chat.id,
-            texts.faq_answer(entry.question, entry.answer, with_disclaimer=first),
-            parse_mode=ParseMode.HTML,
+            chat.id, texts.faq_answers(parts, with_disclaimer=first), parse_mode=ParseMode.HTML
         )
 
 

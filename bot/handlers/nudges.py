@@ -239,7 +239,7 @@ def _outcome_view(nudge: Nudge, back: datetime | None) -> tuple[str, InlineKeybo
     until = back.strftime("%H:%M") if back else ""
     text = texts.nudge_answered(
         nudge.routine,
-        prompt_for(nudge.routine, nudge.local_date),
+        prompt_for(nudge.routine, nudge.local_date, nudge.local_time),
         nudge.local_time,
         nudge.outcome,
         until,

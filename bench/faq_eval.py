@@ -1,0 +1,112 @@
+"""How well the FAQ answers questions it was never tuned on, and how fast.
+
+Run: .venv/bin/python bench/faq_eval.py [--split test|tune|all] [--repeat N] [--show]
+
+Reads ``tests/data/faq_real.tsv`` (questions taken from public pages plus a set we wrote, each
+labelled before the engine saw it; see the file's header for the tune / spent / test splits)
+and prints, for the chosen split:
+in-scope questions answered with the right entry, out-of-scope questions declined, and p50/p99
+latency of ``FaqIndex.answer``. In the same run it prints the same figures for a naive baseline
+(rapidfuzz ``extractOne`` over every phrasing in the knowledge base). Targets: >= 95 % / >= 95 %
+on the test split, p99 < 5 ms. ``--show`` lists every miss, for working on the tune split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.faq_latency import naive_baseline
+from bot.faq import FaqIndex
+
+REAL = Path(__file__).resolve().parents[1] / "tests" / "data" / "faq_real.tsv"
+
+
+def load_rows(split: str) -> list[tuple[str, str]]:
+    """Return (question, expected id or 'none') for one split, or for all rows."""
+    rows: list[tuple[str, str]] = []
+    for line in REAL.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        question, expected, part, _source = line.split("\t")
+        if split == "all" or part == split or (split == "tune" and part == "spent"):
+            rows.append((question, expected))
+    return rows
+
+
+def score(
+    func: Callable[[str], str | None], rows: list[tuple[str, str]]
+) -> tuple[int, int, int, int, list[str]]:
+    """Return right in-scope, in-scope count, declined, out-of-scope count and the misses."""
+    right_in = n_in = right_out = n_out = 0
+    misses: list[str] = []
+    for question, expected in rows:
+        got = func(question)
+        if expected == "none":
+            n_out += 1
+            right_out += got is None
+        else:
+            n_in += 1
+            right_in += got == expected
+        if got != (None if expected == "none" else expected):
+            misses.append(f"  {question!r}: expected {expected}, got {got}")
+    return right_in, n_in, right_out, n_out, misses
+
+
+def latency(
+    func: Callable[[str], object], questions: list[str], repeat: int
+) -> tuple[float, float]:
+    """Return p50 and p99 of one call, in milliseconds."""
+    samples: list[float] = []
+    for _ in range(repeat):
+        for question in questions:
+            start = time.perf_counter()
+            func(question)
+            samples.append(time.perf_counter() - start)
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return cuts[49] * 1e3, cuts[98] * 1e3
+
+
+def main() -> None:
+    """Print the table for the chosen split."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--split",
+        choices=("test", "tune", "spent", "all"),
+        default="test",
+        help="tune = tune+spent",
+    )
+    parser.add_argument("--repeat", type=int, default=20, help="timing rounds over the split")
+    parser.add_argument("--show", action="store_true", help="list every miss")
+    args = parser.parse_args()
+
+    index = FaqIndex.load()
+    rows = load_rows(args.split)
+    questions = [q for q, _ in rows]
+
+    def engine(question: str) -> str | None:
+        entry = index.answer(question)
+        return None if entry is None else entry.id
+
+    baseline = naive_baseline(80.0)
+    for question in questions:  # warm caches before timing
+        engine(question)
+        baseline(question)
+    print(f"split {args.split}: {len(rows)} questions ({REAL.name}), x{args.repeat} for timing")
+    print(f"{'matcher':<32}{'in-scope right':>18}{'declined':>14}{'p50 ms':>9}{'p99 ms':>9}")
+    for name, func in (("FaqIndex.answer", engine), ("naive extractOne WRatio>=80", baseline)):
+        right_in, n_in, right_out, n_out, misses = score(func, rows)
+        p50, p99 = latency(func, questions, args.repeat)
+        print(
+            f"{name:<32}{f'{right_in}/{n_in} {right_in / n_in:.1%}':>18}"
+            f"{f'{right_out}/{n_out} {right_out / n_out:.1%}':>14}{p50:>9.3f}{p99:>9.3f}"
+        )
+        if args.show and func is engine:
+            print("\n".join(misses))
+
+
+if __name__ == "__main__":
+    main()

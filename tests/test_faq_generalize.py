@@ -1,0 +1,115 @@
+"""Issue 13's examples, answers that fit the question, and no long answer reused for others."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.faq import FaqIndex
+
+DATA = Path(__file__).parent / "data"
+ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "article.txt"
+TITLE = "Can You Reverse Bone Loss and Reshape the Facial Bone with Facial Exercise?"
+LONG_WORDS = 60
+MAX_WORDS = 80
+
+
+def _rows(name: str) -> list[tuple[str, str]]:
+    """Labelled rows of a data file, leaving out the held-apart test split (bench reports it)."""
+    rows: list[tuple[str, str]] = []
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            fields = line.split("\t")
+            if len(fields) > 2 and fields[2] == "test":
+                continue
+            rows.append((fields[0], fields[1]))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def index() -> FaqIndex:
+    return FaqIndex.load()
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("how does smoking affect the bones?", "smoking"),
+        ("can a facial exercise programme prevent bone loss?", "exercise"),
+        ("does facercise do anything for bone loss?", "exercise"),
+        ("is face gym any good for bone loss", "exercise"),
+        ("can exercise reduce wrinkles on the face", "exercise_looks"),
+        ("why does my face look older even though my weight hasn't changed?", "face_thinner"),
+        ("I'm 52 and just went through menopause, will my face change?", "women_menopause"),
+        ("does face yoga relly wrk??", "exercise"),
+        ("bone loss", "bone_changes"),
+        ("what are the risks of facial implants?", "implants"),
+        ("can facial exercises change my bone structure?", "exercise"),
+        ("can exercise change the shape of the bones in my face?", "exercise"),
+        ("can I take too much calcium?", "calcium_limit"),
+        ("is 2000 IU of vitamin D ok?", "calcium_limit"),
+        ("at what age does it start?", "onset_age"),
+        ("where is this from?", "bot_source"),
+        ("which foods have calcium?", "foods"),
+        ("how long until face yoga shows results?", "results_time"),
+    ],
+)
+def test_issue_examples(index: FaqIndex, question: str, expected: str) -> None:
+    got = index.answer(question)
+    assert got is not None, question
+    assert got.id == expected, (question, got.id)
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "first"),
+    [
+        ("calcium_limit", "The article gives no upper limit"),
+        ("onset_age", "The article gives no age"),
+        ("foods", "The article names no foods"),
+        ("moves", "The article names no specific moves"),
+        ("results_time", "The article doesn't say how long"),
+        ("reverse", "Not as far as the article can show"),
+    ],
+)
+def test_what_the_article_does_not_cover_is_said_first(
+    index: FaqIndex, entry_id: str, first: str
+) -> None:
+    entry = index.get(entry_id)
+    assert entry is not None
+    assert entry.answer.startswith(first)
+
+
+def test_where_is_this_from_names_the_article_by_its_title(index: FaqIndex) -> None:
+    if ARTICLE.is_file():
+        assert ARTICLE.read_text(encoding="utf-8").splitlines()[0].strip() == TITLE
+    entry = index.answer("where is this from?")
+    assert entry is not None
+    assert TITLE in entry.answer
+
+
+def test_answers_are_short(index: FaqIndex) -> None:
+    for entry in index.entries():
+        assert len(entry.answer.split()) <= MAX_WORDS, (entry.id, len(entry.answer.split()))
+
+
+def test_no_long_answer_goes_to_a_question_it_was_not_written_for(index: FaqIndex) -> None:
+    """Two different questions share a long answer only when both are labelled for that entry,
+    i.e. are the same question in other words; a wrong guess is never a long one."""
+    rows = _rows("faq_real.tsv") + _rows("faq_eval.tsv")
+    served: dict[str, set[str]] = {}
+    for question, expected in rows:
+        got = index.answer(question)
+        if got is None or len(got.answer.split()) <= LONG_WORDS:
+            continue
+        assert got.id == expected, (question, expected, got.id)
+        served.setdefault(got.id, set()).add(expected)
+    assert all(labels == {entry_id} for entry_id, labels in served.items())
+
+
+def test_multi_part_message_is_answered_part_by_part(index: FaqIndex) -> None:
+    found = index.answers(
+        "I'm 52. Will my face change after menopause? Also, can I take too much calcium? "
+        "And what about smoking, does it hurt the bones?"
+    )
+    assert [e.id for e in found] == ["women_menopause", "calcium_limit", "smoking"]
