@@ -68,25 +68,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(settings: Settings) -> int:
-    from bot.app import build_application
+    from bot.app import build_application, run_webhook
 
     token = settings.token()
     webhook = settings.webhook()
-    secrets = [token] + ([webhook[2]] if webhook else [])
+    secrets = [token] + ([webhook.secret] if webhook else [])
     setup_logging(settings.log_level, settings.log_format, secrets)
     app = build_application(settings, token)
     try:
         if webhook is None:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
         else:
-            host, port, secret = webhook
-            app.run_webhook(
-                listen=host,
-                port=port,
-                webhook_url=settings.webhook_url,
-                secret_token=secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
+            run_webhook(app, webhook)
     except InvalidToken:
         print(  # noqa: T201
             "facenudge: Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped?)",
