@@ -13,7 +13,7 @@ from bot import texts
 from bot.callbacks import NUDGE_PREFIX, TODAY_PREFIX, parse_nudge, parse_today
 from bot.handlers.common import MAX_NOTE, PRIVATE, Feature, reply
 from bot.keyboards import nudge_keyboard, today_keyboard
-from bot.repo import Nudge, User
+from bot.repo import MAX_NOTE_TOTAL, NoteFull, Nudge, User
 from bot.types import Context
 from schedules.nudges import OPEN_OUTCOMES, Outcome, place_occurrence, snooze_until
 from schedules.prompts import prompt_for
@@ -93,7 +93,11 @@ class Nudges(Feature):
         if len(text) > MAX_NOTE:
             await reply(update, texts.note_too_long(MAX_NOTE))
             return True
-        nudge = await self.services.repo.add_note(user_id, reply_to, text, self.services.now())
+        try:
+            nudge = await self.services.repo.add_note(user_id, reply_to, text, self.services.now())
+        except NoteFull:
+            await reply(update, texts.note_full(MAX_NOTE_TOTAL))
+            return True
         if nudge is None:
             return False
         await reply(update, texts.note_saved(nudge.routine, nudge.local_date))
