@@ -126,8 +126,12 @@ def _private_file(path: Path) -> None:
     except FileExistsError:
         for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             if each.exists() and each.stat().st_mode & 0o077:
-                each.chmod(each.stat().st_mode & 0o700)
-                _log.warning("made %s readable by its owner only", each.name)
+                try:
+                    each.chmod(each.stat().st_mode & 0o700)
+                except OSError:  # not ours to change: say so, and go on
+                    _log.warning("%s is readable by others; chmod 600 it", each.name)
+                else:
+                    _log.warning("made %s readable by its owner only", each.name)
 
 
 async def migrate(db: aiosqlite.Connection, migrations: Sequence[str]) -> int:
