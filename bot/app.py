@@ -1,13 +1,15 @@
 """The composition root: builds the whole bot from settings, connecting nothing at import.
 
-Handlers are added here in one documented order. Within group 0 the first match wins:
-edited messages are ignored, commands in groups get a pointer to a private chat, then the
-features, and the free-text catch-all (FAQ) comes last.
+Handlers are added here in one documented order. Group -1 runs first and drops every update
+that is not from a user's own chat (business, channel and other updates; see ``_from_own_chat``).
+Within group 0 the first match wins: edited messages are ignored, commands in groups get a
+pointer to a private chat, then the features, and the free-text catch-all (FAQ) comes last.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -15,15 +17,18 @@ from time import monotonic
 from typing import Any
 
 from telegram import BotCommand, ChatMember, Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     ChatMemberHandler,
     Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
+from tornado.httpserver import HTTPServer
 
 from bot import texts
 from bot.dispatcher import Clock, Elapsed
@@ -36,10 +41,13 @@ from bot.handlers.onboarding import Onboarding
 from bot.handlers.plan import Plan
 from bot.pacing import PriorityRateLimiter
 from bot.services import Services
-from bot.settings import Settings
+from bot.settings import Settings, Webhook
 from bot.types import App, Context
 
 _log = logging.getLogger(__name__)
+
+MAX_WEBHOOK_BODY = 256 * 1024
+"""Bytes a webhook request may carry: far above any real update, refused before it is read."""
 
 
 def system_clock() -> datetime:
@@ -77,6 +85,7 @@ def build_application(
 
     onboarding = Onboarding(services)
     nudges = Nudges(services)
+    app.add_handler(TypeHandler(Update, _drop_foreign), group=-1)
     app.add_handler(MessageHandler(filters.UpdateType.EDITED, ignore))
     app.add_handler(MessageHandler(filters.COMMAND & ~PRIVATE, private_only))
     app.add_handler(ChatMemberHandler(_member_changed(services), ChatMemberHandler.MY_CHAT_MEMBER))
@@ -121,6 +130,26 @@ async def polling(
             await app.post_shutdown(app)
 
 
+def run_webhook(app: App, webhook: Webhook) -> None:
+    """Serve Telegram's POSTs on the path of WEBHOOK_URL until SIGINT/SIGTERM.
+
+    PTB listens on ``url_path``, not on the path of ``webhook_url``: without it every update to
+    ``https://host/tg`` gets 404. PTB builds its tornado ``HTTPServer`` itself, so the body cap is
+    set as that class's default (tornado's ``Configurable.configure``); a longer body is refused
+    from its Content-Length (or as it streams in), before it is buffered and before the secret
+    is checked.
+    """
+    HTTPServer.configure(None, max_body_size=MAX_WEBHOOK_BODY)
+    app.run_webhook(
+        listen=webhook.host,
+        port=webhook.port,
+        url_path=re.escape(webhook.path),  # PTB puts it into a route pattern
+        webhook_url=webhook.url,
+        secret_token=webhook.secret,
+        allowed_updates=Update.ALL_TYPES,
+    )
+
+
 def services_of(app: App) -> Services:
     """The services an application was built with (for the sandbox, health and tests)."""
     services = app.bot_data["services"]
@@ -163,6 +192,35 @@ def _member_changed(services: Services) -> Callable[[Update, Context], Coroutine
             await services.repo.deactivate(change.from_user.id)
 
     return member_changed
+
+
+def _from_own_chat(update: Update) -> bool:
+    """Whether an update is one the bot answers: its sender acting in their own chat.
+
+    Business messages pass ``filters.ChatType.PRIVATE`` with the customer's chat as
+    ``effective_chat``: taking one for "the user's chat" would send the owner's nudges to a
+    stranger. Group messages go on (commands there get a pointer to the private chat); channel
+    posts, business and every other kind of update stop here.
+    """
+    message = update.message or update.edited_message
+    if message is not None:
+        if message.chat.type == ChatType.PRIVATE:
+            return message.from_user is not None and message.from_user.id == message.chat.id
+        return message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+    query = update.callback_query
+    if query is not None:
+        chat = query.message.chat if query.message is not None else None
+        return chat is not None and chat.type == ChatType.PRIVATE and chat.id == query.from_user.id
+    return update.my_chat_member is not None
+
+
+async def _drop_foreign(update: Update, _: Context) -> None:
+    """Stop an update that is not from a user's own chat, quietly: one debug line, no reply."""
+    if _from_own_chat(update):
+        return
+    kind = next((key for key in update.to_dict() if key != "update_id"), "unknown")
+    _log.debug("ignored an update", extra={"update_id": update.update_id, "kind": kind})
+    raise ApplicationHandlerStop
 
 
 async def _on_error(update: object, context: Context) -> None:

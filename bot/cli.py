@@ -19,7 +19,7 @@ from telegram import Update
 from telegram.error import InvalidToken
 
 from bot.logs import setup_logging
-from bot.repo import Liveness, backup_database, read_liveness
+from bot.repo import BackupRefused, Liveness, SchemaTooNew, backup_database, read_liveness
 from bot.settings import Settings, SettingsError, load_settings
 
 HEARTBEAT_MAX_AGE = timedelta(minutes=3)
@@ -46,7 +46,8 @@ def _parser() -> argparse.ArgumentParser:
         "health", help="exit 0 if the database is reachable and the heartbeat recent"
     )
     backup = commands.add_parser("backup", help="online, consistent copy of the database")
-    backup.add_argument("path", type=Path, help="where to write the copy")
+    backup.add_argument("path", type=Path, help="where to write the copy (created 0600)")
+    backup.add_argument("--force", action="store_true", help="replace an existing file at PATH")
     return parser
 
 
@@ -65,32 +66,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_sandbox(settings, sys.stdin, sys.stdout)
         if command == "health":
             return _health(settings)
-        return _backup(settings, args.path)
+        return _backup(settings, args.path, force=args.force)
     except SettingsError as error:
         print(f"facenudge: {error}", file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
 
 
 def _run(settings: Settings) -> int:
-    from bot.app import build_application
+    from bot.app import build_application, run_webhook
 
     token = settings.token()
     webhook = settings.webhook()
-    secrets = [token] + ([webhook[2]] if webhook else [])
+    secrets = [token] + ([webhook.secret] if webhook else [])
     setup_logging(settings.log_level, settings.log_format, secrets)
     app = build_application(settings, token)
     try:
         if webhook is None:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
         else:
-            host, port, secret = webhook
-            app.run_webhook(
-                listen=host,
-                port=port,
-                webhook_url=settings.webhook_url,
-                secret_token=secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
+            run_webhook(app, webhook)
+    except SchemaTooNew as error:
+        print(f"facenudge: {error}", file=sys.stderr)  # noqa: T201
+        return EXIT_CONFIG
     except InvalidToken:
         print(  # noqa: T201
             "facenudge: Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped?)",
@@ -137,10 +134,13 @@ def _health(settings: Settings) -> int:
     return 0
 
 
-def _backup(settings: Settings, target: Path) -> int:
+def _backup(settings: Settings, target: Path, *, force: bool) -> int:
     try:
-        backup_database(settings.database_path, target)
-    except sqlite3.Error as error:
+        backup_database(settings.database_path, target, force=force)
+    except BackupRefused as error:
+        print(f"facenudge: backup refused: {error}", file=sys.stderr)  # noqa: T201
+        return 1
+    except (sqlite3.Error, OSError) as error:
         print(f"facenudge: backup failed: {error}", file=sys.stderr)  # noqa: T201
         return 1
     print(f"backed up {settings.database_path} to {target}")  # noqa: T201

@@ -8,7 +8,11 @@ renders every record fully (message, arguments, traceback, stack, string extras)
 the known secrets, anything shaped like a Telegram token and the ``/bot<token>/`` URL segment
 with ``***`` before a formatter sees it; the formatters redact their final output once more as a
 second line of defence. Chatty libraries (httpx logs every request URL at INFO, APScheduler every
-job run) are held at WARNING so the logs stay about the bot. ``LOG_FORMAT=json`` gives one JSON
+job run) are held at WARNING so the logs stay about the bot. Message text is private too, and
+python-telegram-bot puts whole updates and request parameters into the arguments of its DEBUG
+lines (and of one CRITICAL line about undecodable webhook data), so a second filter keeps only
+the wording of library records and replaces every non-numeric argument with ``<hidden>``: DEBUG
+still shows what PTB does and when, never what anyone wrote. ``LOG_FORMAT=json`` gives one JSON
 object per line with ``time``, ``level``, ``logger``, ``event`` and the ``extra=`` fields, for log
 shippers; ``text`` is for people.
 """
@@ -24,13 +28,29 @@ from typing import Any, Literal, TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
-__all__ = ["NOISY_LOGGERS", "REDACTED", "Redactor", "SecretFilter", "setup_logging"]
+__all__ = [
+    "HIDDEN",
+    "LIBRARY_LOGGERS",
+    "NOISY_LOGGERS",
+    "REDACTED",
+    "LibraryArgumentsFilter",
+    "Redactor",
+    "SecretFilter",
+    "setup_logging",
+]
 
 REDACTED = "***"
 """What a secret is replaced with."""
 
 NOISY_LOGGERS: tuple[str, ...] = ("httpx", "httpcore", "apscheduler", "bm25s")
 """Libraries whose INFO lines are noise (and, for httpx, carry the token in the URL)."""
+
+HIDDEN = "<hidden>"
+"""What a library log line's argument is replaced with."""
+
+LIBRARY_LOGGERS: tuple[str, ...] = ("telegram",)
+"""Libraries whose log arguments may hold updates, message text or request parameters
+(httpx and httpcore log URLs and headers, never bodies, and are held at WARNING anyway)."""
 
 _TOKEN_SHAPE = r"\d{5,12}:[A-Za-z0-9_-]{30,}"
 # The path segment of a Bot API URL, whatever the token looks like (test tokens are short).
@@ -98,6 +118,30 @@ class SecretFilter(logging.Filter):
             if key not in _STANDARD_ATTRS and isinstance(value, str | Mapping | list | tuple):
                 setattr(record, key, redact.deep(value))
         return True
+
+
+class LibraryArgumentsFilter(logging.Filter):
+    """Keeps a library record's wording and hides its arguments (numbers excepted).
+
+    PTB logs ``"Processing update %s"`` and ``"Webhook received data: %s"`` with the user's
+    message inside the argument; the format string itself is the library's own text. Attached
+    to the handler before :class:`SecretFilter`; it never drops a record.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.partition(".")[0] not in LIBRARY_LOGGERS:
+            return True
+        if not isinstance(record.msg, str):
+            record.msg, record.args = f"<{type(record.msg).__name__}>", None
+        elif isinstance(record.args, Mapping):
+            record.args = {key: _hide(value) for key, value in record.args.items()}
+        elif record.args:
+            record.args = tuple(_hide(value) for value in record.args)
+        return True
+
+
+def _hide(value: object) -> object:
+    return value if isinstance(value, int | float) else HIDDEN
 
 
 def _utc_iso(created: float) -> str:
@@ -168,6 +212,7 @@ def setup_logging(
     redactor = Redactor(secrets)
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(_JsonFormatter(redactor) if fmt == "json" else _TextFormatter(redactor))
+    handler.addFilter(LibraryArgumentsFilter())
     handler.addFilter(SecretFilter(redactor))
     setattr(handler, _HANDLER_MARK, True)
 

@@ -5,13 +5,19 @@ hold every occurrence with its delivery state and outcome, ``messages`` map ever
 back to its nudge. Writes go through one lock and ``BEGIN IMMEDIATE`` because a shared
 aiosqlite connection would otherwise let one coroutine's commit publish another's half-done
 transaction; nothing awaits the network inside a transaction.
+
+The files are private: the database (and so its ``-wal`` and ``-shm``, which SQLite creates with
+the database's mode) and every backup are 0600, ``secure_delete`` overwrites deleted rows, and
+``forget`` checkpoints the WAL so no copy of a forgotten user's text stays there.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -106,9 +112,75 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX nudges_claimed ON nudges(claimed_at) WHERE delivery = 'sending';
     """,
 )
-"""Schema versions, applied in order; ``PRAGMA user_version`` records how many ran."""
+"""Schema versions, applied in order; ``PRAGMA user_version`` records how many ran.
+
+Each is an SQL script run whole by SQLite (so triggers with ``;`` inside are fine) in one
+transaction with its version bump: append new ones, never edit one that has shipped.
+"""
 
 USER_TABLES = ("users", "routines", "slots", "nudges", "messages")
+
+MAX_NOTE_TOTAL = 4000
+"""Characters a nudge's note may hold in all, replies joined: it still fits one message."""
+
+_log = logging.getLogger(__name__)
+
+
+class SchemaTooNew(Exception):
+    """The database was written by a newer FaceNudge; the message is one line for the operator."""
+
+
+class BackupRefused(Exception):
+    """A backup that would overwrite something; the message says what and how to proceed."""
+
+
+class NoteFull(Exception):
+    """A reply that would take a nudge's note past :data:`MAX_NOTE_TOTAL`; nothing was stored."""
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` 0600 if missing, or take group and other bits off an existing one.
+
+    SQLite gives the ``-wal`` and ``-shm`` files it creates the database file's mode.
+    """
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if each.exists() and each.stat().st_mode & 0o077:
+                try:
+                    each.chmod(each.stat().st_mode & 0o700)
+                except OSError:  # not ours to change: say so, and go on
+                    _log.warning("%s is readable by others; chmod 600 it", each.name)
+                else:
+                    _log.warning("made %s readable by its owner only", each.name)
+
+
+async def migrate(db: aiosqlite.Connection, migrations: Sequence[str]) -> int:
+    """Bring a database up to ``len(migrations)``, each script atomic with its version bump.
+
+    Raises :class:`SchemaTooNew` for a database that is further along than ``migrations``:
+    using it could lose whatever the newer version stores. Returns the final version.
+    """
+    async with db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    version = int(row[0]) if row else 0
+    if version > len(migrations):
+        raise SchemaTooNew(
+            f"the database is at schema version {version}, newer than this FaceNudge knows "
+            f"({len(migrations)}): run the newer release, or restore a backup made for this one"
+        )
+    for number, script in enumerate(migrations[version:], start=version + 1):
+        # executescript commits any open transaction first, so the script carries its own.
+        try:
+            await db.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\n;\nPRAGMA user_version = {number};\nCOMMIT;"
+            )
+        except BaseException:
+            if db.in_transaction:
+                await db.rollback()
+            raise
+    return len(migrations)
 
 
 def to_ts(instant: datetime) -> int:
@@ -355,15 +427,27 @@ class Repository:
 
     @classmethod
     async def open(cls, path: Path | str) -> Repository:
-        """Connect, set per-connection pragmas and bring the schema up to date."""
+        """Connect, set per-connection pragmas and bring the schema up to date.
+
+        Raises :class:`SchemaTooNew` (and leaves the file as it was) for a newer database.
+        """
+        if str(path) != ":memory:":
+            _private_file(Path(path))
         db = await aiosqlite.connect(path, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute("PRAGMA synchronous=FULL")
-        await db.execute("PRAGMA foreign_keys=ON")
-        await db.execute("PRAGMA busy_timeout=5000")
-        repo = cls(db)
-        await repo._migrate()
+        try:
+            db.row_factory = sqlite3.Row
+            await db.execute("PRAGMA busy_timeout=5000")
+            await db.execute("PRAGMA journal_mode=WAL")
+            await db.execute("PRAGMA synchronous=FULL")
+            await db.execute("PRAGMA foreign_keys=ON")
+            # Deleted rows are overwritten, whatever this SQLite's compile-time default is.
+            await db.execute("PRAGMA secure_delete=ON")
+            repo = cls(db)
+            async with repo._lock:
+                await migrate(db, MIGRATIONS)
+        except BaseException:
+            await db.close()
+            raise
         return repo
 
     async def close(self) -> None:
@@ -389,16 +473,6 @@ class Repository:
     async def _fetchone(self, sql: str, params: Iterable[object] = ()) -> sqlite3.Row | None:
         rows = await self._fetchall(sql, params)
         return rows[0] if rows else None
-
-    async def _migrate(self) -> None:
-        async with self._tx() as db:
-            async with db.execute("PRAGMA user_version") as cursor:
-                row = await cursor.fetchone()
-            version = row[0] if row else 0
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in filter(str.strip, script.split(";")):
-                    await db.execute(statement)
-                await db.execute(f"PRAGMA user_version = {number}")
 
     async def schema_version(self) -> int:
         """How many migrations this database has had."""
@@ -438,6 +512,42 @@ class Repository:
         async with self._tx() as db:
             await db.execute("UPDATE users SET zone = ? WHERE user_id = ?", (zone, user_id))
             await self._write_dues(db, user_id, dues)
+
+    async def start_plan(
+        self,
+        user_id: int,
+        zone: str,
+        times: Mapping[Routine, Iterable[time]],
+        dues: Mapping[tuple[Routine, time], datetime],
+        summary_at: datetime | None,
+    ) -> None:
+        """A new user's first zone, plan and weekly summary, all in one transaction.
+
+        In separate transactions a crash between them would leave a partial plan for good.
+        Routines the user already has are left as they are.
+        """
+        async with self._tx() as db:
+            await db.execute("UPDATE users SET zone = ? WHERE user_id = ?", (zone, user_id))
+            for routine, at_times in times.items():
+                cursor = await db.execute(
+                    "INSERT INTO routines (user_id, routine, enabled) VALUES (?, ?, 1) "
+                    "ON CONFLICT (user_id, routine) DO NOTHING",
+                    (user_id, routine.value),
+                )
+                if cursor.rowcount == 0:
+                    continue
+                await db.executemany(
+                    "INSERT INTO slots (user_id, routine, local_time, next_due) "
+                    "VALUES (?, ?, ?, ?)",
+                    [
+                        (user_id, routine.value, _hhmm(at), to_ts(dues[routine, at]))
+                        for at in at_times
+                    ],
+                )
+            await db.execute(
+                "UPDATE users SET next_summary_at = ? WHERE user_id = ? AND weekly_summary = 1",
+                (to_ts(summary_at) if summary_at else None, user_id),
+            )
 
     async def set_plan(
         self,
@@ -559,10 +669,19 @@ class Repository:
         )
 
     async def forget(self, user_id: int) -> bool:
-        """Delete everything held on the user in one transaction; False if nothing was held."""
+        """Delete everything held on the user in one transaction; False if nothing was held.
+
+        Then the WAL is checkpointed and truncated: until then it keeps the pages the user's
+        rows were on, readable by anyone who copies the files.
+        """
         async with self._tx() as db:
             cursor = await db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
-            return cursor.rowcount > 0
+            deleted = cursor.rowcount > 0
+        if deleted:
+            row = await self._fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
+            if row is not None and row[0]:
+                _log.warning("WAL checkpoint after /forget was blocked by a reader")
+        return deleted
 
     async def count_rows(self, user_id: int) -> dict[str, int]:
         """Rows per table that still belong to the user (what /forget must bring to zero)."""
@@ -925,7 +1044,9 @@ class Repository:
     ) -> Nudge | None:
         """Append a reply's text to the nudge that message belongs to; None if it's not a nudge.
 
-        A note shows the nudge was seen, so any nag still queued is dropped.
+        A note shows the nudge was seen, so any nag still queued is dropped. Raises
+        :class:`NoteFull`, storing nothing, when the note would pass :data:`MAX_NOTE_TOTAL`
+        characters.
         """
         async with self._tx() as db:
             async with db.execute(
@@ -935,11 +1056,14 @@ class Repository:
                 row = await cursor.fetchone()
             if row is None:
                 return None
-            await db.execute(
+            cursor = await db.execute(
                 "UPDATE nudges SET note = CASE WHEN note IS NULL THEN ? "
-                "ELSE note || char(10) || ? END WHERE id = ?",
-                (text, text, row["nudge_id"]),
+                "ELSE note || char(10) || ? END "
+                "WHERE id = ? AND COALESCE(length(note) + 1, 0) + length(?) <= ?",
+                (text, text, row["nudge_id"], text, MAX_NOTE_TOTAL),
             )
+            if cursor.rowcount == 0:
+                raise NoteFull
             await self._advance(db, row["nudge_id"], Noted(), now)
             async with db.execute(
                 f"SELECT {_NUDGE_COLUMNS} FROM nudges WHERE id = ?", (row["nudge_id"],)
@@ -1014,13 +1138,36 @@ def read_liveness(path: Path) -> Liveness | None:
     )
 
 
-def backup_database(source: Path, target: Path) -> None:
-    """An online, consistent copy through SQLite's backup API, safe while the bot writes."""
+def backup_database(source: Path, target: Path, *, force: bool = False) -> None:
+    """An online, consistent copy through SQLite's backup API, safe while the bot writes.
+
+    The copy is written 0600 next to ``target`` and moved into place, so a failed backup never
+    leaves half a file. Raises :class:`BackupRefused` for the live database itself, or for an
+    existing ``target`` unless ``force``.
+    """
     if not source.exists():
         raise sqlite3.OperationalError(f"no database at {source}")
-    with (
-        closing(sqlite3.connect(source, timeout=10)) as src,
-        closing(sqlite3.connect(target)) as dst,
+    if target.exists() and os.path.samefile(target, source):
+        raise BackupRefused(f"{target} is the live database itself; choose another path")
+    if target.resolve().parent == source.resolve().parent and target.name.startswith(
+        source.name + "-"
     ):
-        src.execute("PRAGMA busy_timeout=10000")
-        src.backup(dst)
+        raise BackupRefused(f"{target} is one of the live database's own files")
+    if target.is_dir():
+        raise BackupRefused(f"{target} is a directory; give a file name")
+    if target.exists() and not force:
+        raise BackupRefused(f"{target} already exists; pass --force to replace it")
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    try:
+        with (
+            closing(sqlite3.connect(source, timeout=10)) as src,
+            closing(sqlite3.connect(partial)) as dst,
+        ):
+            src.execute("PRAGMA busy_timeout=10000")
+            src.backup(dst)
+            # one self-contained file: no -wal beside the copy
+            dst.execute("PRAGMA journal_mode=DELETE")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)

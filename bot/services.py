@@ -77,9 +77,15 @@ class Services:
         tz = resolve_zone(zone)
         plan = await self.repo.get_plan(user.user_id)
         if not plan:
-            for routine, times in DEFAULT_TIMES.items():
-                await self.repo.set_plan(user.user_id, routine, enabled=True, times=times, dues={})
-            plan = await self.repo.get_plan(user.user_id)
+            first = {
+                (routine, at): first_due(at, tz, now)
+                for routine, times in DEFAULT_TIMES.items()
+                for at in times
+            }
+            summary = next_summary(tz, now) if user.weekly_summary else None
+            await self.repo.start_plan(user.user_id, zone, DEFAULT_TIMES, first, summary)
+            await self._wake_for(user.user_id)
+            return await self.repo.get_plan(user.user_id)
         dues = {
             (entry.routine, at): first_due(at, tz, now)
             for entry in plan

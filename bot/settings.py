@@ -7,18 +7,38 @@ the real environment wins over ``.env``.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TOKEN_SHAPE = re.compile(r"^\d{5,12}:[A-Za-z0-9_-]{30,}$")
+SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,256}")
+"""Telegram accepts 1-256 of these characters; under 16 is guessable, so we ask for more."""
+WEBHOOK_PATH_SHAPE = re.compile(r"[A-Za-z0-9/_.~-]*")
 
 
 class SettingsError(Exception):
     """A setting is missing or malformed; the message is safe to print (no secret in it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """Webhook mode as configured: the URL Telegram posts to, where we listen, and the secret.
+
+    ``path`` is the path of ``url`` without slashes around it: a reverse proxy passes
+    ``https://host/tg`` through as ``POST /tg``, so that is the path the listener must serve.
+    """
+
+    url: str
+    host: str
+    port: int
+    path: str
+    secret: str
 
 
 class Settings(BaseSettings):
@@ -68,16 +88,31 @@ class Settings(BaseSettings):
             )
         return token
 
-    def webhook(self) -> tuple[str, int, str] | None:
-        """Webhook listen host, port and secret when webhook mode is configured."""
+    def webhook(self) -> Webhook | None:
+        """Webhook mode when WEBHOOK_URL is set, validated; a SettingsError names the problem."""
         if not self.webhook_url:
             return None
+        url = urlsplit(self.webhook_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise SettingsError("WEBHOOK_URL must be a full URL, e.g. https://example.org/tg")
+        if url.query or url.fragment or not WEBHOOK_PATH_SHAPE.fullmatch(url.path):
+            raise SettingsError(
+                "WEBHOOK_URL's path may hold only letters, digits and / _ . ~ - "
+                "(no query or fragment)"
+            )
         if self.webhook_secret is None or not self.webhook_secret.get_secret_value():
             raise SettingsError("WEBHOOK_SECRET is required with WEBHOOK_URL")
+        secret = self.webhook_secret.get_secret_value()
+        if not SECRET_SHAPE.fullmatch(secret):
+            raise SettingsError(
+                "WEBHOOK_SECRET must be 16-256 characters of A-Z a-z 0-9 _ - "
+                "(Telegram's alphabet), e.g. the output of "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
         host, _, port = self.webhook_listen.rpartition(":")
-        if not host or not port.isdigit():
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise SettingsError("WEBHOOK_LISTEN must be host:port, e.g. 0.0.0.0:8443")
-        return host, int(port), self.webhook_secret.get_secret_value()
+        return Webhook(self.webhook_url, host, int(port), url.path.strip("/"), secret)
 
 
 def load_settings() -> Settings:

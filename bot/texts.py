@@ -283,6 +283,14 @@ def note_too_long(limit: int) -> str:
     return f"That note is longer than {limit} characters; please send a shorter one."
 
 
+def note_full(limit: int) -> str:
+    """A nudge's note already holds about as much as one message can show."""
+    return (
+        f"This nudge's note is full ({limit} characters). "
+        "Your reply was not added; reply to another nudge to keep writing."
+    )
+
+
 def help_text() -> str:
     """/help: every command, one line each."""
     lines = ["<b>What I can do</b>"]

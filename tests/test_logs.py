@@ -242,3 +242,23 @@ def test_dict_message_stays_structured_in_json() -> None:
     (line,) = json_lines(stream)
     assert line["event_kind"] == "x"
     assert line["token"] == "***"
+
+
+def test_library_arguments_are_hidden_but_their_wording_and_numbers_stay() -> None:
+    stream = configure("text", "DEBUG")
+    text = "my private diary entry"
+    update = {"message": {"text": text}}
+    logging.getLogger("telegram.ext.Updater").debug("Webhook received data: %s", json.dumps(update))
+    logging.getLogger("telegram.ext.Application").debug("Processing update %s", text)
+    logging.getLogger("telegram.ext.Updater").debug("Received Update with ID %d on Webhook", 17)
+    logging.getLogger("telegram.Bot").debug(
+        "Calling %(endpoint)s with %(data)s", {"endpoint": "sendMessage", "data": text}
+    )
+    logging.getLogger("telegram.Bot").debug(update)
+    logging.getLogger("bot.handlers").info("ours: %s", "kept")
+    out = stream.getvalue()
+    assert text not in out
+    assert "Webhook received data: <hidden>" in out
+    assert "Received Update with ID 17 on Webhook" in out
+    assert "ours: kept" in out
+    assert len(out.splitlines()) == 6

@@ -18,7 +18,7 @@ from bot import texts
 from bot.callbacks import NUDGE_PREFIX, TODAY_PREFIX, parse_nudge, parse_today
 from bot.handlers.common import MAX_NOTE, PRIVATE, Feature, reply
 from bot.keyboards import nudge_keyboard, today_keyboard
-from bot.repo import Answer, Nudge, User
+from bot.repo import MAX_NOTE_TOTAL, Answer, NoteFull, Nudge, User
 from bot.types import Context
 from schedules.nudges import OPEN_OUTCOMES, Outcome, place_occurrence, snooze_until
 from schedules.parsing import ALONE_ANSWERS, parse_answer
@@ -165,7 +165,11 @@ class Nudges(Feature):
         if len(text) > MAX_NOTE:
             await reply(update, texts.note_too_long(MAX_NOTE))
             return True
-        nudge = await self.services.repo.add_note(user_id, reply_to, text, self.services.now())
+        try:
+            nudge = await self.services.repo.add_note(user_id, reply_to, text, self.services.now())
+        except NoteFull:
+            await reply(update, texts.note_full(MAX_NOTE_TOTAL))
+            return True
         if nudge is None:
             return False
         await reply(update, texts.note_saved(nudge.routine, nudge.local_date))
