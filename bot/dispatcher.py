@@ -29,12 +29,12 @@ from telegram.error import (
 from telegram.ext import ExtBot, Job
 
 from bot import texts
+from bot.intake import nudge_prompt
 from bot.keyboards import nudge_keyboard, summary_keyboard
 from bot.pacing import NUDGE
 from bot.repo import Claimed, DueSlot, Repository
 from bot.types import App, Context
 from schedules.nudges import Occurrence, next_summary, place_occurrence
-from schedules.prompts import prompt_for
 from schedules.recurrence import local_date
 from schedules.stats import day_states, weekly_adherence
 from schedules.zones import resolve_zone
@@ -177,7 +177,7 @@ class Dispatcher:
         """Send one claimed nudge and record what happened; True when it was delivered."""
         text = texts.nudge(
             claim.routine,
-            prompt_for(claim.routine, claim.local_date),
+            await nudge_prompt(self._repo, claim.user_id, claim.routine, claim.local_date),
             claim.local_time,
             repeat=claim.is_nag,
         )
@@ -186,7 +186,7 @@ class Dispatcher:
                 message = await self._bot.send_message(
                     claim.chat_id,
                     text,
-                    reply_markup=nudge_keyboard(claim.nudge_id),
+                    reply_markup=nudge_keyboard(claim.nudge_id, claim.routine),
                     rate_limit_args=NUDGE,
                 )
             except Forbidden:

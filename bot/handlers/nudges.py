@@ -81,7 +81,11 @@ class Nudges(Feature):
             nudge.outcome,
             until,
         )
-        markup = nudge_keyboard(nudge.nudge_id) if nudge.outcome in OPEN_OUTCOMES else None
+        markup = (
+            nudge_keyboard(nudge.nudge_id, nudge.routine)
+            if nudge.outcome in OPEN_OUTCOMES
+            else None
+        )
         try:
             await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
         except BadRequest as error:
