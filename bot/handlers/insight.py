@@ -15,6 +15,7 @@ from bot.callbacks import FORGET_PREFIX, SUMMARY_OFF_DATA, parse_forget
 from bot.charts import render_stats_chart
 from bot.export import nudges_csv
 from bot.handlers.common import PRIVATE, Feature, reply
+from bot.intake import stats_section
 from bot.keyboards import forget_keyboard
 from bot.repo import Nudge
 from bot.types import Context
@@ -70,6 +71,7 @@ class Insight(Feature):
                 for s in stats
             ]
         )
+        caption += await stats_section(self.services.repo, user.user_id, today)
         png = await asyncio.to_thread(
             render_stats_chart, stats, days, today=today, title="Last 30 days"
         )
