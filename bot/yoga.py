@@ -158,10 +158,12 @@ class YogaCoach:
         if session.state is SessionState.DONE:
             return texts.yoga_done(len(moves), session.nudge_id is not None), None
         if session.state is SessionState.STOPPED:
+            # a session shown in the nudge's own message gives the nudge its buttons back
             markup = None
             if session.nudge_id is not None:
                 nudge = await self._services.repo.own_nudge(session.user_id, session.nudge_id)
-                if nudge is not None and nudge.outcome in OPEN_OUTCOMES:
+                is_nudge = nudge is not None and nudge.message_id == session.message_id
+                if nudge is not None and is_nudge and nudge.outcome in OPEN_OUTCOMES:
                     markup = nudge_keyboard(nudge.nudge_id, Routine.YOGA)
             return texts.yoga_stopped(session.step, len(moves)), markup
         now = self._services.now()

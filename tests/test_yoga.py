@@ -204,3 +204,28 @@ async def test_countdown_and_presses_stay_within_the_per_chat_limit(
         countdown = [c for c in edits if c.time > edits[0].time + 4]
         assert 1 <= len(countdown) <= 4, [round(c.time - edits[0].time, 1) for c in edits]
         assert "left on this move" in (session_message.text or "")
+
+
+async def test_a_stopped_nudge_session_gives_the_nudge_back_and_yoga_later_finishes_it(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(EIGHT - timedelta(minutes=5))
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        await jump(bot, clock, EIGHT + timedelta(seconds=2))
+        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
+        nudge = api.message(USER, nudges_for(api, "Facial yoga")[-1])
+        api.press(USER, nudge.message_id, nudge.callback_data_for("▶ Start (5 min)"))
+        await shows(api, nudge, "move 1 of 5")
+        api.press(USER, nudge.message_id, nudge.callback_data_for("⏹ Stop"))
+        await shows(api, nudge, "Stopped at move 1 of 5 (0 done)")
+        assert nudge.button_labels == ["✅ Done", "⏰ Snooze", "⏭ Skip", "▶ Start (5 min)"]
+
+        # /yoga later that day runs to the end by the clock and closes the open nudge
+        session_message = await start_with_yoga_command(api)
+        clock.set(clock() + timedelta(minutes=5, seconds=1))
+        await coach_of(bot.app).tick()
+        await shows(api, session_message, "Session done: 5 moves")
+        [stored] = await bot.services.repo.nudges_on(USER, DAY)
+        assert stored.outcome is Outcome.DONE
