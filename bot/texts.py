@@ -524,7 +524,7 @@ def intake_days(days: Sequence[tuple[date, Intake]]) -> str:
         if intake.calcium_mg < CALCIUM_MIN_MG:
             mark = "below"
         elif intake.calcium_mg > CALCIUM_MAX_MG:
-            mark = "above"
+            mark = f"over {_num(CALCIUM_MAX_MG)}"
         else:
             mark = "✅"
         d_mark = "✅" if intake.vitamin_d_iu >= VITAMIN_D_MIN_IU else "below"

@@ -6,8 +6,9 @@ memory. One repeating JobQueue job (every few seconds) finishes sessions whose t
 refreshes each running session's countdown; it runs beside the dispatcher and never blocks it.
 Because it reads the database, it also resumes every running session after a restart.
 
-Edits are paced twice: the countdown goes through the rate limiter's nudge lane (so it queues
-behind a popular minute instead of crowding it), and one message is never edited twice within
+Edits are paced three ways: the countdown goes through the rate limiter's nudge lane, it
+stands back altogether while a popular minute drains (the session still advances by the clock,
+and button presses still show at once), and one message is never edited twice within
 :data:`MIN_GAP`, which keeps a chat under Telegram's one-message-a-second limit even when a
 button press follows a countdown edit. A button press answers at once and refreshes the message
 in a task, so a slow edit never holds up other people's updates.
@@ -28,7 +29,7 @@ from telegram.ext import ExtBot
 
 from bot import texts
 from bot.keyboards import nudge_keyboard, yoga_keyboard
-from bot.pacing import NUDGE
+from bot.pacing import NUDGE, PriorityRateLimiter
 from bot.repo import SessionState, YogaSession
 from bot.services import Services
 from bot.types import App, Context
@@ -40,8 +41,11 @@ COUNTDOWN_EVERY: Final = 5.0
 """Seconds between countdown edits of one session (and between the job's runs)."""
 MIN_GAP: Final = 1.1
 """No two edits of one session's message closer than this, in seconds."""
+BUSY_SENDS: Final = 15
+"""Sends in the last second from which a popular minute is draining: the countdown waits."""
 EXPIRE_AFTER: Final = timedelta(minutes=15)
-"""A session whose time ran out this long ago (the bot was down) is stopped, not counted done."""
+"""A session whose time ran out this long ago (the bot was down), or that never got its
+message, is stopped, not counted done."""
 
 _log = logging.getLogger(__name__)
 
@@ -74,6 +78,10 @@ class YogaCoach:
         """Finish sessions whose time is up and refresh the countdown of the others."""
         now = self._services.now()
         refreshes = []
+        limiter = self._bot().rate_limiter
+        busy = (
+            isinstance(limiter, PriorityRateLimiter) and limiter.sends_last_second() >= BUSY_SENDS
+        )
         for session in await self._services.repo.running_sessions():
             moves = session_moves(session.local_date)
             where = position(moves, session.step, session.step_started, now)
@@ -81,12 +89,16 @@ class YogaCoach:
                 ends = session.step_started + timedelta(
                     seconds=sum(m.seconds for m in moves[session.step :])
                 )
-                if now - ends > EXPIRE_AFTER:
+                if now - ends > EXPIRE_AFTER or session.message_id is None:
                     await self.stop(session, now)
                 else:
                     await self._finish(session, now)
                 refreshes.append(self._refresh(session.session_id, paced=True))
-            elif session.message_id is not None and self._countdown_due(session.session_id):
+            elif (
+                session.message_id is not None
+                and not busy
+                and self._countdown_due(session.session_id)
+            ):
                 refreshes.append(self._refresh(session.session_id, paced=True))
         await asyncio.gather(*refreshes)
 

@@ -44,6 +44,16 @@ async def start_with_yoga_command(api: FakeBotApi) -> SentMessage:
     return api.last_message(USER)
 
 
+async def message_recorded(bot: RunningBot) -> None:
+    """Wait until /yoga's handler has stored its message id (it does so after the send)."""
+    for _ in range(100):
+        session = await bot.services.repo.running_session(USER)
+        if session is not None and session.message_id is not None:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the session's message was never recorded")
+
+
 async def test_a_session_started_from_the_nudge_and_stepped_through_marks_it_done(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
@@ -224,8 +234,32 @@ async def test_a_stopped_nudge_session_gives_the_nudge_back_and_yoga_later_finis
 
         # /yoga later that day runs to the end by the clock and closes the open nudge
         session_message = await start_with_yoga_command(api)
+        await message_recorded(bot)
         clock.set(clock() + timedelta(minutes=5, seconds=1))
         await coach_of(bot.app).tick()
         await shows(api, session_message, "Session done: 5 moves")
         [stored] = await bot.services.repo.nudges_on(USER, DAY)
         assert stored.outcome is Outcome.DONE
+
+
+async def test_a_session_whose_time_ran_out_long_ago_is_stopped_not_counted_done(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(EIGHT - timedelta(minutes=5))
+    settings = make_settings(db, server.api_root)
+    async with RunningBot(settings, clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        await jump(bot, clock, EIGHT + timedelta(seconds=2))
+        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
+        nudge = api.message(USER, nudges_for(api, "Facial yoga")[-1])
+        api.press(USER, nudge.message_id, nudge.callback_data_for("▶ Start (5 min)"))
+        await shows(api, nudge, "move 1 of 5")
+    api.release_long_polls()
+
+    clock.set(clock() + timedelta(hours=1))
+    async with RunningBot(settings, clock) as again:
+        await coach_of(again.app).tick()
+        await shows(api, nudge, "Stopped at move 5 of 5")
+        nudges = await again.services.repo.nudges_on(USER, DAY)
+        assert [n.outcome for n in nudges if n.routine is Routine.YOGA] == [Outcome.PENDING]
