@@ -39,10 +39,13 @@ from bot.handlers.insight import Insight
 from bot.handlers.nudges import Nudges
 from bot.handlers.onboarding import Onboarding
 from bot.handlers.plan import Plan
+from bot.handlers.supplements import Supplements
+from bot.handlers.yoga import Yoga
 from bot.pacing import PriorityRateLimiter
 from bot.services import Services
 from bot.settings import Settings, Webhook
 from bot.types import App, Context
+from bot.yoga import YogaCoach
 
 _log = logging.getLogger(__name__)
 
@@ -89,11 +92,22 @@ def build_application(
     app.add_handler(MessageHandler(filters.UpdateType.EDITED, ignore))
     app.add_handler(MessageHandler(filters.COMMAND & ~PRIVATE, private_only))
     app.add_handler(ChatMemberHandler(_member_changed(services), ChatMemberHandler.MY_CHAT_MEMBER))
-    for feature in (onboarding, Plan(services), nudges, Insight(services)):
+    coach = YogaCoach(services)
+    features = (
+        onboarding,
+        Plan(services),
+        nudges,
+        Yoga(services, coach),
+        Supplements(services),
+        Insight(services),
+    )
+    for feature in features:
         app.add_handlers(feature.handlers())
     app.add_handlers(Conversation(services, nudges, onboarding).handlers())
     app.add_error_handler(_on_error)
     app.bot_data["services"] = services
+    app.bot_data["yoga"] = coach
+    coach.arm(app)
     return app
 
 

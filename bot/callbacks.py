@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from enum import StrEnum
 from typing import Final
 
 from schedules.nudges import Outcome
@@ -19,6 +20,7 @@ TODAY_PREFIX: Final = "t"
 FAQ_PREFIX: Final = "f"
 FORGET_PREFIX: Final = "x"
 SUMMARY_PREFIX: Final = "w"
+YOGA_PREFIX: Final = "y"
 
 _ACTIONS: Final = {"d": Outcome.DONE, "z": Outcome.SNOOZED, "k": Outcome.SKIPPED}
 _ACTION_CODES: Final = {v: k for k, v in _ACTIONS.items()}
@@ -31,6 +33,7 @@ MAX_ID: Final = 2**63 - 1
 """SQLite's largest INTEGER: a bigger forged id must not reach the database."""
 _FAQ = re.compile(r"f:([a-z0-9_]{1,20})")
 _FORGET = re.compile(r"x:(yes|no)")
+_YOGA = re.compile(r"y:([snx]):([0-9]{1,19})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,22 @@ class DoneEarly:
     routine: Routine
     day: date
     at: time
+
+
+class YogaStep(StrEnum):
+    """What a facial-yoga button asks for; the value is its one-letter code."""
+
+    START = "s"
+    NEXT = "n"
+    STOP = "x"
+
+
+@dataclass(frozen=True, slots=True)
+class YogaAction:
+    """▶ Start on a yoga nudge (``target`` is the nudge), or ⏭ Next / ⏹ Stop (the session)."""
+
+    step: YogaStep
+    target: int
 
 
 def nudge_data(nudge_id: int, outcome: Outcome) -> str:
@@ -68,6 +87,11 @@ def faq_data(entry_id: str) -> str:
 def forget_data(confirm: bool) -> str:
     """Button data for confirming or cancelling /forget."""
     return f"{FORGET_PREFIX}:{'yes' if confirm else 'no'}"
+
+
+def yoga_data(step: YogaStep, target: int) -> str:
+    """Button data for starting a session from a nudge, or stepping through one."""
+    return f"{YOGA_PREFIX}:{step.value}:{target}"
 
 
 SUMMARY_OFF_DATA: Final = f"{SUMMARY_PREFIX}:off"
@@ -104,3 +128,11 @@ def parse_forget(data: str) -> bool | None:
     """True for a confirmed /forget, False for cancel, None for anything else."""
     match = _FORGET.fullmatch(data)
     return None if not match else match[1] == "yes"
+
+
+def parse_yoga(data: str) -> YogaAction | None:
+    """A facial-yoga button's data, or None if it is not well formed."""
+    match = _YOGA.fullmatch(data)
+    if not match or int(match[2]) > MAX_ID:
+        return None
+    return YogaAction(YogaStep(match[1]), int(match[2]))

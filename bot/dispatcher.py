@@ -25,13 +25,13 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ExtBot, Job
 
 from bot import texts
+from bot.intake import nudge_prompt
 from bot.keyboards import nudge_keyboard, summary_keyboard
 from bot.pacing import NUDGE, PriorityRateLimiter
 from bot.repo import Claimed, DueSlot, Liveness, Repository
 from bot.types import App, Context
 from schedules.lifecycle import Failure
 from schedules.nudges import Occurrence, first_due, next_summary, place_occurrence
-from schedules.prompts import prompt_for
 from schedules.recurrence import local_date
 from schedules.stats import day_states, weekly_adherence
 from schedules.zones import resolve_zone
@@ -278,7 +278,9 @@ class Dispatcher:
                 return None
             text = texts.nudge(
                 claim.routine,
-                prompt_for(claim.routine, claim.local_date, claim.local_time),
+                await nudge_prompt(
+                    self._repo, claim.user_id, claim.routine, claim.local_date, claim.local_time
+                ),
                 claim.local_time,
                 repeat=claim.is_nag,
             )
@@ -286,7 +288,7 @@ class Dispatcher:
                 message = await self._bot.send_message(
                     claim.chat_id,
                     text,
-                    reply_markup=nudge_keyboard(claim.nudge_id),
+                    reply_markup=nudge_keyboard(claim.nudge_id, claim.routine),
                     rate_limit_args=NUDGE,
                 )
             except Exception as error:

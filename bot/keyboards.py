@@ -8,24 +8,49 @@ from datetime import date, time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from bot import texts
-from bot.callbacks import SUMMARY_OFF_DATA, faq_data, forget_data, nudge_data, today_data
+from bot.callbacks import (
+    SUMMARY_OFF_DATA,
+    YogaStep,
+    faq_data,
+    forget_data,
+    nudge_data,
+    today_data,
+    yoga_data,
+)
 from schedules.nudges import Outcome
 from schedules.routines import Routine
 
 
-def nudge_keyboard(nudge_id: int) -> InlineKeyboardMarkup:
-    """✅ Done, ⏰ Snooze, ⏭ Skip under a nudge."""
+def nudge_keyboard(nudge_id: int, routine: Routine | None = None) -> InlineKeyboardMarkup:
+    """✅ Done, ⏰ Snooze, ⏭ Skip under a nudge; a yoga nudge also offers a guided session."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                texts.BUTTON_DONE, callback_data=nudge_data(nudge_id, Outcome.DONE)
+            ),
+            InlineKeyboardButton(
+                texts.BUTTON_SNOOZE, callback_data=nudge_data(nudge_id, Outcome.SNOOZED)
+            ),
+            InlineKeyboardButton(
+                texts.BUTTON_SKIP, callback_data=nudge_data(nudge_id, Outcome.SKIPPED)
+            ),
+        ]
+    ]
+    if routine is Routine.YOGA:
+        start = yoga_data(YogaStep.START, nudge_id)
+        rows.append([InlineKeyboardButton(texts.BUTTON_YOGA_START, callback_data=start)])
+    return InlineKeyboardMarkup(rows)
+
+
+def yoga_keyboard(session_id: int, *, last: bool) -> InlineKeyboardMarkup:
+    """⏭ Next (✅ Finish on the last move) and ⏹ Stop under a guided session."""
+    forward = texts.BUTTON_YOGA_FINISH if last else texts.BUTTON_YOGA_NEXT
     return InlineKeyboardMarkup(
         [
             [
+                InlineKeyboardButton(forward, callback_data=yoga_data(YogaStep.NEXT, session_id)),
                 InlineKeyboardButton(
-                    texts.BUTTON_DONE, callback_data=nudge_data(nudge_id, Outcome.DONE)
-                ),
-                InlineKeyboardButton(
-                    texts.BUTTON_SNOOZE, callback_data=nudge_data(nudge_id, Outcome.SNOOZED)
-                ),
-                InlineKeyboardButton(
-                    texts.BUTTON_SKIP, callback_data=nudge_data(nudge_id, Outcome.SKIPPED)
+                    texts.BUTTON_YOGA_STOP, callback_data=yoga_data(YogaStep.STOP, session_id)
                 ),
             ]
         ]

@@ -110,6 +110,14 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
             return WINDOW / self._cap
         return self._recent[0] + WINDOW - now
 
+    def sends_last_second(self) -> int:
+        """Sends started in the last window, both lanes: how busy broadcasting is now.
+
+        Lets optional traffic (a session's countdown) stand back while a popular minute drains.
+        """
+        self._prune()
+        return len(self._recent)
+
     def _prune(self) -> float:
         """Forget sends older than the window; returns now."""
         now = self._clock()

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from pathlib import Path
 
 import aiosqlite
@@ -41,6 +42,7 @@ from schedules.lifecycle import (
 )
 from schedules.nudges import Occurrence, Outcome
 from schedules.routines import Routine
+from schedules.supplements import Dose, Food, Nutrient
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -111,6 +113,40 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE nudges SET target_at = send_at, answer_until = day_end + 86400;
     CREATE INDEX nudges_claimed ON nudges(claimed_at) WHERE delivery = 'sending';
     """,
+    """
+    CREATE TABLE yoga_sessions (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        nudge_id INTEGER REFERENCES nudges(id) ON DELETE SET NULL,
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER,
+        local_date TEXT NOT NULL,
+        step INTEGER NOT NULL DEFAULT 0,
+        step_started_at INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'running',
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER
+    );
+    CREATE UNIQUE INDEX yoga_running ON yoga_sessions(user_id) WHERE state = 'running';
+    CREATE TABLE supplement_doses (
+        user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        since TEXT NOT NULL,
+        calcium_mg INTEGER NOT NULL,
+        vitamin_d_iu INTEGER NOT NULL,
+        pills INTEGER NOT NULL,
+        PRIMARY KEY (user_id, since)
+    );
+    CREATE TABLE food_intake (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        local_date TEXT NOT NULL,
+        nutrient TEXT NOT NULL,
+        amount INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        added_at INTEGER NOT NULL
+    );
+    CREATE INDEX food_day ON food_intake(user_id, local_date);
+    """,
 )
 """Schema versions, applied in order; ``PRAGMA user_version`` records how many ran.
 
@@ -118,7 +154,16 @@ Each is an SQL script run whole by SQLite (so triggers with ``;`` inside are fin
 transaction with its version bump: append new ones, never edit one that has shipped.
 """
 
-USER_TABLES = ("users", "routines", "slots", "nudges", "messages")
+USER_TABLES = (
+    "users",
+    "routines",
+    "slots",
+    "nudges",
+    "messages",
+    "yoga_sessions",
+    "supplement_doses",
+    "food_intake",
+)
 
 MAX_NOTE_TOTAL = 4000
 """Characters a nudge's note may hold in all, replies joined: it still fits one message."""
@@ -317,6 +362,29 @@ class WeeklyDue:
     due: datetime
     paused: bool
     any_enabled: bool
+
+
+class SessionState(StrEnum):
+    """Where a guided facial-yoga session ended up; the value is stored."""
+
+    RUNNING = "running"
+    DONE = "done"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True, slots=True)
+class YogaSession:
+    """A guided facial-yoga session: the move it is on, since when, and the message showing it."""
+
+    session_id: int
+    user_id: int
+    nudge_id: int | None
+    chat_id: int
+    message_id: int | None
+    local_date: date
+    step: int
+    step_started: datetime
+    state: SessionState
 
 
 _USER_COLUMNS = (
@@ -1110,6 +1178,160 @@ class Repository:
             [user_id, (since or date.min).isoformat()],
         )
         return [_nudge(r) for r in rows]
+
+    # --- guided facial-yoga sessions --------------------------------------------------------
+
+    async def own_nudge(self, user_id: int, nudge_id: int) -> Nudge | None:
+        """One of the user's own nudges, or None when that id is not theirs."""
+        row = await self._fetchone(
+            f"SELECT {_NUDGE_COLUMNS} FROM nudges WHERE id = ? AND user_id = ?",
+            [nudge_id, user_id],
+        )
+        return _nudge(row) if row else None
+
+    async def start_session(
+        self,
+        user_id: int,
+        chat_id: int,
+        *,
+        nudge_id: int | None,
+        message_id: int | None,
+        day: date,
+        now: datetime,
+    ) -> YogaSession | None:
+        """Begin a session at its first move; None when the user already has one running."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "INSERT INTO yoga_sessions (user_id, nudge_id, chat_id, message_id, local_date, "
+                "step, step_started_at, started_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                (user_id, nudge_id, chat_id, message_id, day.isoformat(), to_ts(now), to_ts(now)),
+            )
+            if cursor.rowcount != 1:
+                return None
+            session_id = cursor.lastrowid
+        assert session_id is not None
+        return await self.session(session_id)
+
+    async def set_session_message(self, session_id: int, message_id: int) -> None:
+        """The message that shows the session, once it is sent."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE yoga_sessions SET message_id = ? WHERE id = ?", (message_id, session_id)
+            )
+
+    async def session(self, session_id: int) -> YogaSession | None:
+        """One session by id, whatever its state."""
+        rows = await self._sessions("WHERE id = ?", [session_id])
+        return rows[0] if rows else None
+
+    async def running_session(self, user_id: int) -> YogaSession | None:
+        """The user's running session, if any."""
+        rows = await self._sessions("WHERE user_id = ? AND state = 'running'", [user_id])
+        return rows[0] if rows else None
+
+    async def running_sessions(self) -> list[YogaSession]:
+        """Every running session, for the countdown and for resuming after a restart."""
+        return await self._sessions("WHERE state = 'running'", [])
+
+    async def _sessions(self, where: str, params: list[object]) -> list[YogaSession]:
+        rows = await self._fetchall(
+            "SELECT id, user_id, nudge_id, chat_id, message_id, local_date, step, "
+            f"step_started_at, state FROM yoga_sessions {where} ORDER BY id",
+            params,
+        )
+        return [
+            YogaSession(
+                session_id=r["id"],
+                user_id=r["user_id"],
+                nudge_id=r["nudge_id"],
+                chat_id=r["chat_id"],
+                message_id=r["message_id"],
+                local_date=date.fromisoformat(r["local_date"]),
+                step=r["step"],
+                step_started=from_ts(r["step_started_at"]),
+                state=SessionState(r["state"]),
+            )
+            for r in rows
+        ]
+
+    async def move_session(self, session: YogaSession, step: int, now: datetime) -> bool:
+        """Go to move ``step`` from now on; False if the session changed meanwhile."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE yoga_sessions SET step = ?, step_started_at = ? WHERE id = ? "
+                "AND state = 'running' AND step = ? AND step_started_at = ?",
+                (step, to_ts(now), session.session_id, session.step, to_ts(session.step_started)),
+            )
+            return cursor.rowcount == 1
+
+    async def end_session(
+        self, session: YogaSession, state: SessionState, step: int, now: datetime
+    ) -> bool:
+        """Finish or stop a running session at ``step``; False if it was not running any more."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE yoga_sessions SET state = ?, step = ?, ended_at = ? "
+                "WHERE id = ? AND state = 'running'",
+                (state.value, step, to_ts(now), session.session_id),
+            )
+            return cursor.rowcount == 1
+
+    # --- supplements against the article's targets ------------------------------------------
+
+    async def set_dose(self, user_id: int, since: date, dose: Dose) -> None:
+        """What one supplement ✅ stands for from ``since`` on (the same day's is replaced)."""
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO supplement_doses (user_id, since, calcium_mg, vitamin_d_iu, pills) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, since) DO UPDATE SET "
+                "calcium_mg = excluded.calcium_mg, vitamin_d_iu = excluded.vitamin_d_iu, "
+                "pills = excluded.pills",
+                (user_id, since.isoformat(), dose.calcium_mg, dose.vitamin_d_iu, dose.pills),
+            )
+
+    async def doses(self, user_id: int) -> list[tuple[date, Dose]]:
+        """Every dose the user set, with the day it took effect, oldest first."""
+        rows = await self._fetchall(
+            "SELECT since, calcium_mg, vitamin_d_iu, pills FROM supplement_doses "
+            "WHERE user_id = ? ORDER BY since",
+            [user_id],
+        )
+        return [
+            (date.fromisoformat(r["since"]), Dose(r["calcium_mg"], r["vitamin_d_iu"], r["pills"]))
+            for r in rows
+        ]
+
+    async def add_food(self, user_id: int, day: date, food: Food, now: datetime) -> None:
+        """Food the user ate on ``day`` (their local date)."""
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO food_intake (user_id, local_date, nutrient, amount, label, added_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    user_id,
+                    day.isoformat(),
+                    food.nutrient.value,
+                    food.amount,
+                    food.label,
+                    to_ts(now),
+                ),
+            )
+
+    async def food_since(self, user_id: int, since: date) -> list[tuple[date, Food]]:
+        """Food the user added from ``since`` on, oldest first."""
+        rows = await self._fetchall(
+            "SELECT local_date, nutrient, amount, label FROM food_intake "
+            "WHERE user_id = ? AND local_date >= ? ORDER BY local_date, id",
+            [user_id, since.isoformat()],
+        )
+        return [
+            (
+                date.fromisoformat(r["local_date"]),
+                Food(Nutrient(r["nutrient"]), r["amount"], r["label"]),
+            )
+            for r in rows
+        ]
 
 
 def read_liveness(path: Path) -> Liveness | None:

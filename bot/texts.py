@@ -13,6 +13,16 @@ from typing import Final
 from schedules.nudges import PAUSED_UNTIL_RESUMED, Outcome
 from schedules.parsing import MAX_TIMES, NAG_MINUTES, NAG_TIMES, PAUSE_DAYS, SNOOZE_MINUTES
 from schedules.routines import Routine
+from schedules.supplements import (
+    CALCIUM_MAX_MG,
+    CALCIUM_MIN_MG,
+    VITAMIN_D_MIN_IU,
+    Dose,
+    Food,
+    Intake,
+    Nutrient,
+)
+from schedules.yoga import Move
 
 DISCLAIMER: Final = (
     "ℹ️ I share what one article says, in my own words. It is not medical advice: "
@@ -41,6 +51,10 @@ BUTTON_LOCATION: Final = "📍 Share my location"
 BUTTON_FORGET_YES: Final = "Yes, delete everything"
 BUTTON_FORGET_NO: Final = "Cancel"
 BUTTON_SUMMARY_OFF: Final = "Stop weekly summaries"
+BUTTON_YOGA_START: Final = "▶ Start (5 min)"
+BUTTON_YOGA_NEXT: Final = "⏭ Next"
+BUTTON_YOGA_FINISH: Final = "✅ Finish"
+BUTTON_YOGA_STOP: Final = "⏹ Stop"
 
 COMMANDS: Final[tuple[tuple[str, str], ...]] = (
     ("start", "set up, or start again"),
@@ -55,6 +69,8 @@ COMMANDS: Final[tuple[tuple[str, str], ...]] = (
     ("snooze", "snooze length: /snooze 15"),
     ("nag", "re-send unanswered nudges: /nag 20 3, /nag off"),
     ("summary", "weekly summary: /summary on, /summary off"),
+    ("yoga", "a guided 5-minute facial-yoga session"),
+    ("dose", "what one supplement ✅ stands for: /dose calcium 600 vitd 400"),
     ("stats", "streaks and adherence, with a chart"),
     ("faq", "questions about facial bone loss"),
     ("export", "all your records as CSV"),
@@ -268,6 +284,55 @@ def no_open_nudge(outcome: Outcome) -> str:
     )
 
 
+YOGA_SAFETY: Final = (
+    "These moves are my suggestion; the article recommends facial exercise but names none. "
+    "Stop if anything hurts, and skip the jaw moves if your jaw joint hurts."
+)
+
+
+def yoga_move(move: Move, step: int, total: int, remaining: int) -> str:
+    """One move of a guided session, with its live countdown."""
+    how = "\n".join(escape(line) for line in move.how)
+    jaw = " (jaw move: skip it if your jaw joint hurts)" if move.jaw else ""
+    return (
+        f"🧘 <b>Facial yoga · move {step + 1} of {total}</b>\n\n"
+        f"<b>{escape(move.name)}</b>{jaw}\n{how}\n⏳ {escape(move.hold)}\n\n"
+        f"⏱ <b>{remaining // 60}:{remaining % 60:02d}</b> left on this move\n\n"
+        f"<i>{YOGA_SAFETY}</i>"
+    )
+
+
+def yoga_done(moves: int, marked_done: bool) -> str:
+    """A session finished."""
+    nudge = " Today's yoga nudge is marked ✅ done." if marked_done else ""
+    return f"🧘 <b>Facial yoga</b>\n\n✅ Session done: {moves} moves. Nice work!{nudge}"
+
+
+def yoga_stopped(step: int, total: int) -> str:
+    """A session stopped early, saying how far it got."""
+    return (
+        f"🧘 <b>Facial yoga</b>\n\n⏹ Stopped at move {step + 1} of {total} "
+        f"({step} done). /yoga starts a new session any time."
+    )
+
+
+def yoga_started(name: str) -> str:
+    """Toast when a session starts."""
+    return f"First move: {name}"
+
+
+def yoga_next(name: str) -> str:
+    """Toast for ⏭ Next."""
+    return f"Next: {name}"
+
+
+YOGA_ALREADY_RUNNING: Final = (
+    "🧘 You have a session running already — ⏹ Stop it first to start a new one."
+)
+YOGA_FINISHED_TOAST: Final = "Session done ✅"
+YOGA_STOPPED_TOAST: Final = "Stopped — see how far you got."
+YOGA_NOT_YOGA: Final = "That nudge isn't a facial-yoga one — nothing was started."
+
 STALE_BUTTON: Final = "This button is no longer valid — nothing was changed."
 TOO_OLD: Final = "This nudge is too old to change — it stays as it was."
 PRIVATE_ONLY: Final = "I work in private chats only — message me directly. 🙂"
@@ -455,6 +520,99 @@ def stats_first(first: tuple[Routine, datetime] | None) -> str:
         "Answer it with ✅ Done and come back: each routine gets a row of 30 days (green for "
         "done), its streak, its 7- and 30-day adherence and its habit strength."
     )
+
+
+def _num(value: int) -> str:
+    return f"{value:,}"
+
+
+def _dose(dose: Dose) -> str:
+    pills = f" ({dose.pills} pills)" if dose.pills > 1 else ""
+    return f"{_num(dose.calcium_mg)} mg calcium and {_num(dose.vitamin_d_iu)} IU vitamin D{pills}"
+
+
+NO_DOSE_ADVICE: Final = (
+    "Food counts too. I don't give medical advice on doses: ask a doctor or pharmacist what is "
+    "right for you."
+)
+TARGETS: Final = (
+    f"the article's {_num(CALCIUM_MIN_MG)}–{_num(CALCIUM_MAX_MG)} mg calcium and at least "
+    f"{VITAMIN_D_MIN_IU} IU vitamin D a day"
+)
+
+
+def dose_set(dose: Dose) -> str:
+    """Confirms /dose."""
+    return (
+        f"💊 Noted: each ✅ on a supplement nudge now counts as {_dose(dose)}. "
+        f"/stats shows each day against {TARGETS}. Add food with a message like "
+        f"<code>+300 mg yogurt</code> (calcium) or <code>+200 IU salmon</code> (vitamin D).\n\n"
+        f"<i>{NO_DOSE_ADVICE}</i>"
+    )
+
+
+def dose_usage(current: Dose | None) -> str:
+    """/dose without (good) arguments; says what is set now."""
+    now = f"Now each ✅ counts as {_dose(current)}. " if current else "No dose is set yet. "
+    return (
+        f"💊 {now}Tell me what one ✅ on a supplement nudge stands for, e.g. "
+        "<code>/dose calcium 600 vitd 400</code>, or "
+        "<code>/dose calcium 500 vitd 400 pills 2</code> "
+        "(mg of calcium, IU of vitamin D). Nothing was changed.\n\n"
+        f"<i>{NO_DOSE_ADVICE}</i>"
+    )
+
+
+def food_added(food: Food, today: Intake) -> str:
+    """Confirms food added with +300 mg …, with today's totals so far."""
+    unit = "mg calcium" if food.nutrient is Nutrient.CALCIUM else "IU vitamin D"
+    label = f" ({escape(food.label)})" if food.label else ""
+    return (
+        f"🥛 Added {_num(food.amount)} {unit}{label} to today. So far today: "
+        f"{_num(today.calcium_mg)} mg calcium, {_num(today.vitamin_d_iu)} IU vitamin D "
+        f"(aim: {TARGETS})."
+    )
+
+
+def food_usage() -> str:
+    """A +… message that doesn't say mg or IU, or an amount out of range."""
+    return (
+        "🥛 To add food, give the amount and its unit: <code>+300 mg yogurt</code> for calcium, "
+        "<code>+200 IU salmon</code> for vitamin D. Nothing was recorded."
+    )
+
+
+def supplement_left(left: Intake) -> str:
+    """The supplement nudge's line on what is left for the day once this dose is taken."""
+    if not left.calcium_mg and not left.vitamin_d_iu:
+        return "With this dose you reach today's targets. Food counts too."
+    parts = []
+    if left.calcium_mg:
+        parts.append(
+            f"+{_num(left.calcium_mg)} mg from food to reach {_num(CALCIUM_MIN_MG)} mg calcium"
+        )
+    if left.vitamin_d_iu:
+        parts.append(f"+{_num(left.vitamin_d_iu)} IU to reach {VITAMIN_D_MIN_IU} IU vitamin D")
+    return "After this dose: " + "; ".join(parts) + "."
+
+
+def intake_days(days: Sequence[tuple[date, Intake]]) -> str:
+    """/stats' calcium and vitamin D per day against the article's targets."""
+    lines = [f"\n💊 <b>Calcium · vitamin D</b> against {TARGETS}:"]
+    for day, intake in days:
+        if intake.calcium_mg < CALCIUM_MIN_MG:
+            mark = "below"
+        elif intake.calcium_mg > CALCIUM_MAX_MG:
+            mark = f"over {_num(CALCIUM_MAX_MG)}"
+        else:
+            mark = "✅"
+        d_mark = "✅" if intake.vitamin_d_iu >= VITAMIN_D_MIN_IU else "below"
+        lines.append(
+            f"{day:%a %d}: {_num(intake.calcium_mg)} / {_num(CALCIUM_MIN_MG)} mg {mark} · "
+            f"{_num(intake.vitamin_d_iu)} IU {d_mark}"
+        )
+    lines.append(f"Add food with <code>+300 mg yogurt</code>. {NO_DOSE_ADVICE}")
+    return "\n".join(lines)
 
 
 def _pct(value: float | None) -> str:

@@ -10,12 +10,16 @@ from hypothesis import strategies as st
 from bot.callbacks import (
     DoneEarly,
     NudgeAction,
+    YogaAction,
+    YogaStep,
     nudge_data,
     parse_faq,
     parse_forget,
     parse_nudge,
     parse_today,
+    parse_yoga,
     today_data,
+    yoga_data,
 )
 from schedules.nudges import Outcome
 from schedules.routines import Routine
@@ -24,7 +28,7 @@ BUTTON_OUTCOMES = st.sampled_from([Outcome.DONE, Outcome.SNOOZED, Outcome.SKIPPE
 NUDGE_IDS = st.integers(min_value=1, max_value=2**63 - 1)
 TIMES = st.times().map(lambda t: time(t.hour, t.minute))
 DATES = st.dates(min_value=date(1000, 1, 1), max_value=date(9999, 12, 31))
-PARSERS = (parse_nudge, parse_today, parse_faq, parse_forget)
+PARSERS = (parse_nudge, parse_today, parse_faq, parse_forget, parse_yoga)
 
 
 def _fits(data: str) -> bool:
@@ -90,3 +94,15 @@ def test_ids_beyond_sqlite_integer_are_refused() -> None:
     assert parse_nudge(f"n:{2**63 - 1}:d") == NudgeAction(2**63 - 1, Outcome.DONE)
     assert parse_nudge(f"n:{2**63}:d") is None
     assert parse_nudge("n:" + "9" * 19 + ":d") is None
+
+
+@given(st.sampled_from(list(YogaStep)), NUDGE_IDS)
+def test_yoga_data_round_trips_and_fits(step: YogaStep, target: int) -> None:
+    data = yoga_data(step, target)
+    assert _fits(data)
+    assert parse_yoga(data) == YogaAction(step, target)
+
+
+def test_forged_yoga_data_is_refused() -> None:
+    for data in ("y:q:1", "y:n:", "y:n:-1", "y:n:1 ", "y:s:1:2", f"y:x:{2**63}", "y:n:\u0661"):
+        assert parse_yoga(data) is None, data

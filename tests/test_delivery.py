@@ -16,7 +16,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.cli import health_problem
 from bot.fakeapi import Call, FakeBotApi, FakeBotApiServer
-from bot.repo import Liveness, read_liveness
+from bot.repo import USER_TABLES, Liveness, read_liveness
 from bot.settings import Settings
 from schedules.lifecycle import Delivery
 from schedules.nudges import Outcome
@@ -110,14 +110,12 @@ async def test_forget_while_the_nudge_is_on_the_wire_strands_nobody(
         await api.wait_for(lambda: nudges_to(api, leaver) == 1)
         assert await bot.services.repo.forget(leaver)
         report = await asyncio.wait_for(tick, timeout=20)
-        assert report.failed == 0
+        assert report.failed == 0, caplog.text
         assert all(nudges_to(api, uid) == 1 for uid in others)
         for uid in others:
             [nudge] = await bot.services.repo.history(uid)
             assert nudge.delivery is Delivery.SENT
-        assert await bot.services.repo.count_rows(leaver) == dict.fromkeys(
-            ("users", "routines", "slots", "nudges", "messages"), 0
-        )
+        assert await bot.services.repo.count_rows(leaver) == dict.fromkeys(USER_TABLES, 0)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 

@@ -176,3 +176,15 @@ async def test_replies_during_a_burst_never_push_a_window_over_telegrams_limit(
     assert len(sent) == 66
     assert max(sum(1 for s in sent if a - 1.0 < s <= a) for a in sent) <= TELEGRAM_LIMIT
     assert lim._reserve(99, nudge=False) == 0.0
+
+
+async def test_sends_last_second_counts_what_went_out_in_the_window(fake: FakeTime) -> None:
+    lim = limiter(fake)
+    assert lim.sends_last_second() == 0
+    for chat in range(10):
+        await send(lim, chat)
+        fake.now += 0.05
+    await send(lim, 99, nudge=False)
+    assert lim.sends_last_second() == 11
+    fake.now += 1.0
+    assert lim.sends_last_second() == 0

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.repo import MIGRATIONS, USER_TABLES, DueSlot, Repository
+from bot.repo import MIGRATIONS, USER_TABLES, DueSlot, Repository, SessionState
 from schedules.nudges import Occurrence, Outcome, place_occurrence
 from schedules.recurrence import occurrence
 from schedules.routines import Routine
+from schedules.supplements import Dose, Food, Nutrient
 from schedules.zones import resolve_zone
 
 NOW = datetime(2026, 11, 26, 8, 0, 30, tzinfo=UTC)
@@ -143,6 +144,12 @@ async def test_forget_deletes_every_row_of_that_user_only(repo: Repository) -> N
     await repo.materialize_due(NOW, 100, placer())
     for claim in await repo.claim_sends(NOW, 100, CATCH_UP):
         await repo.record_sent(claim, 500 + claim.user_id, NOW)
+    for user_id in (A, B):
+        await repo.start_session(
+            user_id, user_id, nudge_id=None, message_id=None, day=DUE.date(), now=NOW
+        )
+        await repo.set_dose(user_id, DUE.date(), Dose(600, 400))
+        await repo.add_food(user_id, DUE.date(), Food(Nutrient.CALCIUM, 300, "yogurt"), NOW)
     before = await repo.count_rows(B)
     assert all(before[t] >= 1 for t in USER_TABLES), before
     assert await repo.count_rows(A) == before
@@ -177,3 +184,43 @@ async def test_deactivated_user_is_not_claimed_and_register_brings_them_back(
     assert (await repo.materialize_due(NOW + timedelta(days=2), 100, placer())).placed == 0
     user, created = await repo.register(A, A, NOW)
     assert (user.active, created) == (True, False)
+
+
+async def test_one_running_session_per_user_and_moves_only_from_the_state_read(
+    repo: Repository,
+) -> None:
+    await user_with_yoga(repo, A)
+    day = DUE.date()
+    session = await repo.start_session(A, A, nudge_id=None, message_id=None, day=day, now=NOW)
+    assert session is not None
+    assert (session.step, session.step_started, session.state) == (0, NOW, SessionState.RUNNING)
+    again = await repo.start_session(A, A, nudge_id=None, message_id=9, day=day, now=NOW)
+    assert again is None
+    await repo.set_session_message(session.session_id, 9)
+    later = NOW + timedelta(seconds=20)
+    assert await repo.move_session(session, 1, later)
+    assert not await repo.move_session(session, 2, later), "a stale read must not move it"
+    moved = await repo.running_session(A)
+    assert moved is not None
+    assert (moved.step, moved.step_started, moved.message_id) == (1, later, 9)
+    assert await repo.end_session(moved, SessionState.STOPPED, 1, later)
+    assert not await repo.end_session(moved, SessionState.DONE, 4, later)
+    assert await repo.running_sessions() == []
+    assert await repo.start_session(A, A, nudge_id=None, message_id=None, day=day, now=later)
+
+
+async def test_the_dose_of_a_day_is_replaced_and_food_is_kept_per_day(repo: Repository) -> None:
+    await user_with_yoga(repo, A)
+    day = DUE.date()
+    await repo.set_dose(A, day, Dose(500, 0))
+    await repo.set_dose(A, day, Dose(600, 400, 2))
+    await repo.set_dose(A, day - timedelta(days=2), Dose(300, 0))
+    assert await repo.doses(A) == [
+        (day - timedelta(days=2), Dose(300, 0)),
+        (day, Dose(600, 400, 2)),
+    ]
+    yogurt = Food(Nutrient.CALCIUM, 300, "yogurt")
+    await repo.add_food(A, day, yogurt, NOW)
+    await repo.add_food(A, day - timedelta(days=9), yogurt, NOW)
+    assert await repo.food_since(A, day - timedelta(days=6)) == [(day, yogurt)]
+    assert await repo.food_since(B, day) == []

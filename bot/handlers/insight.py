@@ -15,6 +15,7 @@ from bot.callbacks import FORGET_PREFIX, SUMMARY_OFF_DATA, parse_forget
 from bot.charts import render_stats_chart
 from bot.export import nudges_csv
 from bot.handlers.common import PRIVATE, Feature, reply
+from bot.intake import stats_section
 from bot.keyboards import forget_keyboard
 from bot.repo import Nudge
 from bot.types import Context
@@ -62,7 +63,8 @@ class Insight(Feature):
         today = local_date(self.services.now(), tz)
         joined = local_date(user.joined_at, tz)
         history = await self.services.repo.history(user.user_id)
-        if not history:
+        intake = await stats_section(self.services.repo, user.user_id, today)
+        if not history and not intake:
             plan = await self.services.repo.get_plan(user.user_id)
             upcoming = [(e.next_due, e.routine) for e in plan if e.enabled and e.next_due]
             first = min(upcoming, default=None)
@@ -85,6 +87,7 @@ class Insight(Feature):
                 for s in stats
             ]
         )
+        caption += intake
         png = await asyncio.to_thread(
             render_stats_chart, stats, days, today=today, title="Last 30 days"
         )

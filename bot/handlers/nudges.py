@@ -248,7 +248,9 @@ def _outcome_view(nudge: Nudge, back: datetime | None) -> tuple[str, InlineKeybo
         nudge.outcome,
         until,
     )
-    markup = nudge_keyboard(nudge.nudge_id) if nudge.outcome in OPEN_OUTCOMES else None
+    markup = (
+        nudge_keyboard(nudge.nudge_id, nudge.routine) if nudge.outcome in OPEN_OUTCOMES else None
+    )
     return text, markup
 
 

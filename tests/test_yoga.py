@@ -1,0 +1,265 @@
+"""The guided facial-yoga session end to end: from a nudge or /yoga, stepped, stopped, resumed."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from bot.fakeapi.state import SentMessage
+from bot.repo import SessionState
+from bot.yoga import MIN_GAP, coach_of
+from schedules.nudges import Outcome
+from schedules.routines import Routine
+from schedules.yoga import session_moves
+from tests.harness import (
+    USER,
+    RunningBot,
+    VirtualClock,
+    jump,
+    make_settings,
+    nudges_for,
+    onboard,
+    wait_text,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+DAY = date(2026, 11, 26)
+EIGHT = datetime(2026, 11, 26, 8, 0, tzinfo=BERLIN)
+MOVES = session_moves(DAY)
+
+
+async def shows(api: FakeBotApi, message: SentMessage, needle: str, timeout: float = 5.0) -> None:
+    """Wait until the message, as edited, contains ``needle``."""
+    await api.wait_for(lambda: needle in (message.text or ""), timeout, what=repr(needle))
+
+
+async def start_with_yoga_command(api: FakeBotApi) -> SentMessage:
+    since = len(api.messages(USER))
+    api.send_text(USER, "/yoga")
+    await wait_text(api, "move 1 of 5", since)
+    return api.last_message(USER)
+
+
+async def message_recorded(bot: RunningBot) -> None:
+    """Wait until /yoga's handler has stored its message id (it does so after the send)."""
+    for _ in range(100):
+        session = await bot.services.repo.running_session(USER)
+        if session is not None and session.message_id is not None:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the session's message was never recorded")
+
+
+async def test_a_session_started_from_the_nudge_and_stepped_through_marks_it_done(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(EIGHT - timedelta(minutes=5))
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        await jump(bot, clock, EIGHT + timedelta(seconds=2))
+        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
+        nudge = api.message(USER, nudges_for(api, "Facial yoga")[-1])
+        assert "▶ Start (5 min)" in nudge.button_labels
+        assert "✅ Done" in nudge.button_labels
+
+        api.press(USER, nudge.message_id, nudge.callback_data_for("▶ Start (5 min)"))
+        await shows(api, nudge, "move 1 of 5")
+        text = nudge.text or ""
+        assert MOVES[0].name in text
+        assert MOVES[0].hold in text
+        assert "1:00 left" in text or "0:5" in text
+        assert "Stop if anything hurts" in text
+        assert "skip the jaw moves if your jaw joint hurts" in text
+        assert "my suggestion" in text
+        assert nudge.button_labels == ["⏭ Next", "⏹ Stop"]
+
+        for step in range(2, 6):
+            api.press(USER, nudge.message_id, nudge.callback_data_for("⏭ Next"))
+            await shows(api, nudge, f"move {step} of 5")
+            assert MOVES[step - 1].name in (nudge.text or "")
+        assert nudge.button_labels == ["✅ Finish", "⏹ Stop"]
+        api.press(USER, nudge.message_id, nudge.callback_data_for("✅ Finish"))
+        await shows(api, nudge, "Session done: 5 moves")
+        assert "marked ✅ done" in (nudge.text or "")
+        assert nudge.button_labels == []
+
+        [stored] = await bot.services.repo.nudges_on(USER, DAY)
+        assert (stored.routine, stored.outcome) == (Routine.YOGA, Outcome.DONE)
+        assert await bot.services.repo.running_sessions() == []
+
+        since = len(api.messages(USER))
+        api.send_text(USER, "/today")
+        assert "Facial yoga — ✅ done" in await wait_text(api, "Today", since)
+
+
+async def test_stopping_halfway_records_how_far_the_user_got(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(EIGHT - timedelta(hours=1))
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        session_message = await start_with_yoga_command(api)
+        for step in (2, 3):
+            api.press(USER, session_message.message_id, session_message.callback_data_for("⏭ Next"))
+            await shows(api, session_message, f"move {step} of 5")
+        api.press(USER, session_message.message_id, session_message.callback_data_for("⏹ Stop"))
+        await shows(api, session_message, "Stopped at move 3 of 5 (2 done)")
+        assert session_message.button_labels == []
+
+        repo = bot.services.repo
+        assert await repo.running_sessions() == []
+        stopped = await repo.session(1)
+        assert stopped is not None
+        assert (stopped.state, stopped.step) == (SessionState.STOPPED, 2)
+        assert await repo.nudges_on(USER, DAY) == []
+
+        # the old buttons change nothing now
+        mark = api.mark()
+        query = api.press(USER, session_message.message_id, "y:n:1", strict=False)
+        await api.wait_for_call("answerCallbackQuery", after=mark)
+        assert "no longer valid" in str(api.callback_answers[query]["text"])
+        assert "Stopped at move 3 of 5" in (session_message.text or "")
+
+
+async def test_forged_and_foreign_session_buttons_are_refused_kindly(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(EIGHT - timedelta(hours=1))
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        session_message = await start_with_yoga_command(api)
+        for data in ("y:n:999", "y:s:1", "y:q:1", f"y:x:{2**64}"):
+            mark = api.mark()
+            query = api.press(USER, session_message.message_id, data, strict=False)
+            await api.wait_for_call("answerCallbackQuery", after=mark)
+            assert "nothing was changed" in str(api.callback_answers[query]["text"]), data
+        since = len(api.messages(USER))
+        api.send_text(USER, "/yoga")
+        assert "running already" in await wait_text(api, "running already", since)
+        running = await bot.services.repo.running_sessions()
+        assert [(s.step, s.state) for s in running] == [(0, SessionState.RUNNING)]
+
+
+async def test_a_restart_mid_session_resumes_where_the_clock_says(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(EIGHT - timedelta(minutes=5))
+    settings = make_settings(db, server.api_root)
+    async with RunningBot(settings, clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        await jump(bot, clock, EIGHT + timedelta(seconds=2))
+        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
+        nudge = api.message(USER, nudges_for(api, "Facial yoga")[-1])
+        api.press(USER, nudge.message_id, nudge.callback_data_for("▶ Start (5 min)"))
+        await shows(api, nudge, "move 1 of 5")
+        api.press(USER, nudge.message_id, nudge.callback_data_for("⏭ Next"))
+        await shows(api, nudge, "move 2 of 5")
+        moved_at = clock()
+    api.release_long_polls()
+
+    clock.set(moved_at + timedelta(seconds=80))
+    async with RunningBot(settings, clock) as again:
+        coach = coach_of(again.app)
+        await coach.tick()
+        await shows(api, nudge, "move 3 of 5")
+        assert "0:40 left" in (nudge.text or "") or "0:39 left" in (nudge.text or "")
+        api.press(USER, nudge.message_id, nudge.callback_data_for("⏭ Next"))
+        await shows(api, nudge, "move 4 of 5")
+
+        clock.set(clock() + timedelta(minutes=2, seconds=1))
+        await coach.tick()
+        await shows(api, nudge, "Session done")
+        [stored] = await again.services.repo.nudges_on(USER, DAY)
+        assert stored.outcome is Outcome.DONE
+
+
+async def test_countdown_and_presses_stay_within_the_per_chat_limit(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(EIGHT - timedelta(hours=1))
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        await asyncio.sleep(1.1)
+        api.enforce_limits()
+        session_message = await start_with_yoga_command(api)
+        coach = coach_of(bot.app)
+        mark = api.mark()
+        next_data = session_message.callback_data_for("⏭ Next")
+        for _ in range(3):
+            api.press(USER, session_message.message_id, next_data)
+            await coach.tick()
+        await shows(api, session_message, "move 4 of 5")
+        # then let the real countdown job run for a while
+        await asyncio.sleep(11)
+        await api.wait_until_idle(quiet=0.3)
+
+        edits = [
+            c
+            for c in api.calls[mark:]
+            if c.method == "editMessageText" and c.chat_id == USER and c.ok
+        ]
+        assert api.rejected_by_limits == 0
+        gaps = [b.time - a.time for a, b in itertools.pairwise(edits)]
+        assert gaps, "the countdown never edited the message"
+        assert min(gaps) >= MIN_GAP - 0.15, gaps
+        countdown = [c for c in edits if c.time > edits[0].time + 4]
+        assert 1 <= len(countdown) <= 4, [round(c.time - edits[0].time, 1) for c in edits]
+        assert "left on this move" in (session_message.text or "")
+
+
+async def test_a_stopped_nudge_session_gives_the_nudge_back_and_yoga_later_finishes_it(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(EIGHT - timedelta(minutes=5))
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        await jump(bot, clock, EIGHT + timedelta(seconds=2))
+        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
+        nudge = api.message(USER, nudges_for(api, "Facial yoga")[-1])
+        api.press(USER, nudge.message_id, nudge.callback_data_for("▶ Start (5 min)"))
+        await shows(api, nudge, "move 1 of 5")
+        api.press(USER, nudge.message_id, nudge.callback_data_for("⏹ Stop"))
+        await shows(api, nudge, "Stopped at move 1 of 5 (0 done)")
+        assert nudge.button_labels == ["✅ Done", "⏰ Snooze", "⏭ Skip", "▶ Start (5 min)"]
+
+        # /yoga later that day runs to the end by the clock and closes the open nudge
+        session_message = await start_with_yoga_command(api)
+        await message_recorded(bot)
+        clock.set(clock() + timedelta(minutes=5, seconds=1))
+        await coach_of(bot.app).tick()
+        await shows(api, session_message, "Session done: 5 moves")
+        [stored] = await bot.services.repo.nudges_on(USER, DAY)
+        assert stored.outcome is Outcome.DONE
+
+
+async def test_a_session_whose_time_ran_out_long_ago_is_stopped_not_counted_done(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(EIGHT - timedelta(minutes=5))
+    settings = make_settings(db, server.api_root)
+    async with RunningBot(settings, clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        await jump(bot, clock, EIGHT + timedelta(seconds=2))
+        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
+        nudge = api.message(USER, nudges_for(api, "Facial yoga")[-1])
+        api.press(USER, nudge.message_id, nudge.callback_data_for("▶ Start (5 min)"))
+        await shows(api, nudge, "move 1 of 5")
+    api.release_long_polls()
+
+    clock.set(clock() + timedelta(hours=1))
+    async with RunningBot(settings, clock) as again:
+        await coach_of(again.app).tick()
+        await shows(api, nudge, "Stopped at move 5 of 5")
+        nudges = await again.services.repo.nudges_on(USER, DAY)
+        assert [n.outcome for n in nudges if n.routine is Routine.YOGA] == [Outcome.PENDING]
