@@ -13,12 +13,16 @@ from typing import Final
 
 from schedules.nudges import Outcome
 from schedules.routines import Routine
+from schedules.zones import is_stored_zone
 
 NUDGE_PREFIX: Final = "n"
 TODAY_PREFIX: Final = "t"
 FAQ_PREFIX: Final = "f"
 FORGET_PREFIX: Final = "x"
 SUMMARY_PREFIX: Final = "w"
+ZONE_PREFIX: Final = "z"
+ZONE_NONE: Final = "-"
+"""What the zone-choice "no" button carries instead of a zone."""
 
 _ACTIONS: Final = {"d": Outcome.DONE, "z": Outcome.SNOOZED, "k": Outcome.SKIPPED}
 _ACTION_CODES: Final = {v: k for k, v in _ACTIONS.items()}
@@ -31,6 +35,7 @@ MAX_ID: Final = 2**63 - 1
 """SQLite's largest INTEGER: a bigger forged id must not reach the database."""
 _FAQ = re.compile(r"f:([a-z0-9_]{1,20})")
 _FORGET = re.compile(r"x:(yes|no)")
+_ZONE = re.compile(r"z:([A-Za-z0-9_+\-/:]{1,60})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,11 @@ def forget_data(confirm: bool) -> str:
     return f"{FORGET_PREFIX}:{'yes' if confirm else 'no'}"
 
 
+def zone_data(zone: str) -> str:
+    """Button data for picking (or, with ``ZONE_NONE``, declining) a time zone."""
+    return f"{ZONE_PREFIX}:{zone}"
+
+
 SUMMARY_OFF_DATA: Final = f"{SUMMARY_PREFIX}:off"
 """Button data for the weekly summary's opt-out."""
 
@@ -104,3 +114,12 @@ def parse_forget(data: str) -> bool | None:
     """True for a confirmed /forget, False for cancel, None for anything else."""
     match = _FORGET.fullmatch(data)
     return None if not match else match[1] == "yes"
+
+
+def parse_zone_choice(data: str) -> str | None:
+    """The zone a zone button names, ``ZONE_NONE`` for "no", None for anything else."""
+    match = _ZONE.fullmatch(data)
+    if not match:
+        return None
+    zone = match[1]
+    return zone if zone == ZONE_NONE or is_stored_zone(zone) else None

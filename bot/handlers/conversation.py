@@ -2,7 +2,8 @@
 
 Free text is routed in one place, in this order: a reply to a nudge is its note; a user still
 choosing a time zone is answering that question (unless it is plainly an FAQ question and no
-zone); anything else is a question for the FAQ.
+place), and after an FAQ answer is asked for the zone again; anything else is a question for
+the FAQ.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from bot.faq import FaqEntry
 from bot.handlers.common import DISCLAIMER_SHOWN, MAX_QUESTION, PRIVATE, Feature, reply
 from bot.handlers.nudges import Nudges
 from bot.handlers.onboarding import Onboarding
-from bot.keyboards import faq_keyboard
+from bot.keyboards import faq_keyboard, location_keyboard
 from bot.services import Services
 from bot.types import Context
-from schedules.zones import parse_zone
+from schedules.zones import NotFound, resolve_place
 
 
 class Conversation(Feature):
@@ -88,12 +89,19 @@ class Conversation(Feature):
             return
         entry = self.services.faq.answer(text)
         user = await self.services.repo.get_user(sender.id)
-        if user is not None and user.zone is None and (entry is None or parse_zone(text)):
+        waiting = user is not None and user.zone is None
+        if user is not None and waiting and (entry is None or self._names_place(text)):
             await self._onboarding.answer_zone(update, user, text)
         elif entry is None:
             await reply(update, texts.faq_unknown())
         else:
             await self._send_answer(update, context, entry)
+            if waiting:
+                await reply(update, texts.ask_zone(), location_keyboard())
+
+    def _names_place(self, text: str) -> bool:
+        """Whether the time-zone resolver finds anything at all in the text."""
+        return not isinstance(resolve_place(text, self.services.now()), NotFound)
 
     async def _send_answer(self, update: Update, context: Context, entry: FaqEntry) -> None:
         chat_data = context.chat_data if context.chat_data is not None else {}

@@ -1,16 +1,33 @@
-"""/start, time-zone set-up (location, city, zone name or offset) and /help."""
+"""/start, time-zone set-up (location, place, zone name or offset) and /help.
+
+Every typed zone goes through one resolver: an exact answer is set and echoed, a country or
+region with several zones gets buttons, a near miss is asked about, and nothing is set until
+the user picks or says yes.
+"""
 
 from __future__ import annotations
 
 from telegram import ReplyKeyboardRemove, Update
-from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts
+from bot.callbacks import ZONE_NONE, ZONE_PREFIX, parse_zone_choice
 from bot.handlers.common import DISCLAIMER_SHOWN, PRIVATE, Feature, plan_text, reply
-from bot.keyboards import location_keyboard
+from bot.keyboards import location_keyboard, zone_choice_keyboard, zone_suggest_keyboard
 from bot.repo import User
 from bot.types import Context
-from schedules.zones import describe_offset, parse_zone, resolve_zone, zone_at
+from schedules.zones import (
+    Choice,
+    Exact,
+    FixedOffset,
+    NotFound,
+    Suggestion,
+    ZoneProblem,
+    describe_offset,
+    resolve_place,
+    resolve_zone,
+    zone_at,
+)
 
 
 class Onboarding(Feature):
@@ -23,6 +40,7 @@ class Onboarding(Feature):
             CommandHandler("help", self.help, filters=PRIVATE),
             CommandHandler("timezone", self.timezone, filters=PRIVATE),
             MessageHandler(filters.LOCATION & PRIVATE, self.location),
+            CallbackQueryHandler(self.choose_zone, pattern=f"^{ZONE_PREFIX}:"),
         ]
 
     async def start(self, update: Update, context: Context) -> None:
@@ -73,22 +91,62 @@ class Onboarding(Feature):
             return
         await self._apply_zone(update, user, zone)
 
-    async def answer_zone(self, update: Update, user: User, text: str) -> None:
-        """Typed zone: a city, an IANA name or an offset."""
-        zone = parse_zone(text)
-        if zone is None:
-            await reply(update, texts.zone_unknown(text))
+    async def choose_zone(self, update: Update, _: Context) -> None:
+        """A zone button (a choice, or yes/no to a suggestion): set it, or ask again."""
+        query = update.callback_query
+        if query is None:
+            return
+        zone = parse_zone_choice(query.data or "")
+        user = await self.services.repo.get_user(query.from_user.id)
+        if zone is None or user is None:
+            await query.answer(texts.STALE_BUTTON)
+            return
+        await query.answer()
+        await query.edit_message_reply_markup(None)
+        if zone == ZONE_NONE:
+            await reply(update, texts.zone_retry(), location_keyboard())
             return
         await self._apply_zone(update, user, zone)
 
-    async def _apply_zone(self, update: Update, user: User, zone: str) -> None:
+    async def answer_zone(self, update: Update, user: User, text: str) -> None:
+        """Typed zone: a place, a zone name, an abbreviation or an offset."""
+        answer = resolve_place(text, self.services.now())
+        match answer:
+            case Exact(zone=zone, place=place):
+                await self._apply_zone(update, user, zone, place)
+            case FixedOffset(zone=zone):
+                await self._apply_zone(update, user, zone, fixed=True)
+            case Choice(place=place, options=options):
+                await reply(update, texts.zone_choice(place), zone_choice_keyboard(options))
+            case Suggestion(option=option):
+                await reply(
+                    update,
+                    texts.zone_suggest(option.label, option.local_now),
+                    zone_suggest_keyboard(option.zone),
+                )
+            case NotFound(problem=problem):
+                offset = problem in (
+                    ZoneProblem.OFFSET_BAD_MINUTES,
+                    ZoneProblem.OFFSET_OUT_OF_RANGE,
+                )
+                await reply(update, texts.zone_bad_offset() if offset else texts.zone_unknown(text))
+
+    async def _apply_zone(
+        self,
+        update: Update,
+        user: User,
+        zone: str,
+        place: str | None = None,
+        *,
+        fixed: bool = False,
+    ) -> None:
         await self.services.set_zone(user, zone)
         now = self.services.now()
-        tz = resolve_zone(zone)
-        local_now = now.astimezone(tz)
-        await reply(
-            update,
-            texts.zone_set(zone, describe_offset(zone, now), local_now),
-            ReplyKeyboardRemove(),
+        local_now = now.astimezone(resolve_zone(zone))
+        confirm = (
+            texts.zone_set_fixed(zone, local_now)
+            if fixed
+            else texts.zone_set(zone, describe_offset(zone, now), local_now, place)
         )
+        await reply(update, confirm, ReplyKeyboardRemove())
         await reply(update, await plan_text(self.services, user.user_id))
