@@ -20,6 +20,7 @@ from __future__ import annotations
 import gettext
 import math
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -89,6 +90,7 @@ _CITY_BESIDE_REGION = 300_000
 _DOMINANCE = 10
 """The biggest place of a name wins outright only when this many times bigger than a rival."""
 _BEHAVIOUR_DAYS = 366
+_LOADING = threading.Lock()
 _MAX_PLACE_WORDS = 3
 
 _CITY_ABBREVIATIONS = {
@@ -305,6 +307,7 @@ def resolve_place(text: object, now: datetime) -> ZoneAnswer:
     """
     if not isinstance(text, str):
         return NotFound(ZoneProblem.UNKNOWN)
+    preload()
     stripped = text.strip()
     if not stripped:
         return NotFound(ZoneProblem.EMPTY)
@@ -368,12 +371,16 @@ def country_name(code: str) -> str:
 
 
 def preload() -> None:
-    """Build the zone, place and word lookups now (about a second) instead of on first use."""
-    _zones_by_folded_name()
-    _zones_by_last_part()
-    _fuzzy_targets()
-    _region_index()
-    _common_words()
+    """Build the zone, place and word lookups now (a second or more) instead of on first use.
+
+    Safe from several threads at once: one builds, the others wait for it.
+    """
+    with _LOADING:
+        _zones_by_folded_name()
+        _zones_by_last_part()
+        _fuzzy_targets()
+        _region_index()
+        _common_words()
 
 
 # --- internals ---------------------------------------------------------------------------

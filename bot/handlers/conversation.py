@@ -8,6 +8,8 @@ the FAQ.
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -90,7 +92,7 @@ class Conversation(Feature):
         entry = self.services.faq.answer(text)
         user = await self.services.repo.get_user(sender.id)
         waiting = user is not None and user.zone is None
-        if user is not None and waiting and (entry is None or self._names_place(text)):
+        if user is not None and waiting and (entry is None or await self._names_place(text)):
             await self._onboarding.answer_zone(update, user, text)
         elif entry is None:
             await reply(update, texts.faq_unknown())
@@ -99,9 +101,10 @@ class Conversation(Feature):
             if waiting:
                 await reply(update, texts.ask_zone(), location_keyboard())
 
-    def _names_place(self, text: str) -> bool:
+    async def _names_place(self, text: str) -> bool:
         """Whether the time-zone resolver finds anything at all in the text."""
-        return not isinstance(resolve_place(text, self.services.now()), NotFound)
+        answer = await asyncio.to_thread(resolve_place, text, self.services.now())
+        return not isinstance(answer, NotFound)
 
     async def _send_answer(self, update: Update, context: Context, entry: FaqEntry) -> None:
         chat_data = context.chat_data if context.chat_data is not None else {}

@@ -7,6 +7,8 @@ the user picks or says yes.
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -24,6 +26,7 @@ from schedules.zones import (
     Suggestion,
     ZoneProblem,
     describe_offset,
+    preload,
     resolve_place,
     resolve_zone,
     zone_at,
@@ -53,6 +56,8 @@ class Onboarding(Feature):
         if context.chat_data is not None:
             context.chat_data[DISCLAIMER_SHOWN] = True
         if user.zone is None:
+            # The place tables take a second or more to build: start while the user types.
+            asyncio.get_running_loop().run_in_executor(None, preload)
             await reply(update, texts.ask_zone(), location_keyboard())
             return
         await self._apply_zone(update, user, user.zone)
@@ -110,7 +115,8 @@ class Onboarding(Feature):
 
     async def answer_zone(self, update: Update, user: User, text: str) -> None:
         """Typed zone: a place, a zone name, an abbreviation or an offset."""
-        answer = resolve_place(text, self.services.now())
+        # Off the event loop: the first lookup builds the place tables.
+        answer = await asyncio.to_thread(resolve_place, text, self.services.now())
         match answer:
             case Exact(zone=zone, place=place):
                 await self._apply_zone(update, user, zone, place)
