@@ -85,9 +85,9 @@ def welcome() -> str:
 def ask_zone() -> str:
     """Onboarding's time-zone question."""
     return (
-        "🌍 <b>Which time zone are you in?</b> Share your location with the button, or type a "
-        "city (<code>Berlin</code>), a zone name (<code>Europe/Berlin</code>) or an offset "
-        "(<code>UTC+2</code>, <code>UTC+5:45</code>)."
+        "🌍 <b>Which time zone are you in?</b> Share your location with the button, or type "
+        "your city or country (<code>Berlin</code>, <code>India</code>), a zone name "
+        "(<code>Europe/Berlin</code>) or an offset (<code>UTC+5:45</code>)."
     )
 
 
@@ -158,7 +158,8 @@ def zone_current(zone: str | None, offset: str | None) -> str:
         return "You haven't set a time zone yet. " + ask_zone()
     return (
         f"Your time zone is <b>{escape(zone)}</b> ({offset}). To change it: "
-        "<code>/timezone Europe/Berlin</code>, a city, or an offset like <code>UTC-3</code>."
+        "<code>/timezone Berlin</code>, a country, a zone name like <code>Europe/Berlin</code>, "
+        "or an offset like <code>UTC-3</code>."
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta, timezone
+from importlib.resources import files
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
@@ -232,6 +233,13 @@ def test_nothing_found(text: str, problem: ZoneProblem) -> None:
 def test_common_english_words_are_never_places(word: str) -> None:
     assert resolve(word) == NotFound(ZoneProblem.UNKNOWN)
     assert resolve(word.capitalize()) == NotFound(ZoneProblem.UNKNOWN)
+
+
+def test_the_shipped_common_words_are_wordfreqs_top_list() -> None:
+    """``schedules/data/common_words.txt`` is exactly this list; regenerate it from here."""
+    shipped = files("schedules").joinpath("data", "common_words.txt").read_text("utf-8")
+    expected = [w for w in top_n_list("en", 3000) if w.isascii() and w.isalpha()]
+    assert shipped.split() == expected
 
 
 @pytest.mark.parametrize("code", sorted(country_zones()))
