@@ -99,7 +99,7 @@ async def test_usa_offers_buttons_and_chicago_sets_nudges_at_eight_chicago_time(
 
         confirm = await press(api, question, "Chicago", "Time zone set to")
         assert "America/Chicago" in confirm
-        assert question.buttons == []  # the choice is made: its buttons are gone
+        await api.wait_for(lambda: question.buttons == [])  # the choice is made: buttons go
         await first_yoga_nudge_at(bot, clock, api, datetime(2026, 11, 26, 8, 0, tzinfo=CHICAGO))
 
 

@@ -8,8 +8,10 @@ the user picks or says yes.
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 
 from telegram import ReplyKeyboardRemove, Update
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts
@@ -107,11 +109,13 @@ class Onboarding(Feature):
             await query.answer(texts.STALE_BUTTON)
             return
         await query.answer()
-        await query.edit_message_reply_markup(None)
         if zone == ZONE_NONE:
             await reply(update, texts.zone_retry(), location_keyboard())
-            return
-        await self._apply_zone(update, user, zone)
+        else:
+            await self._apply_zone(update, user, zone)
+        # The question is answered: its buttons go (an old or already-edited message may refuse).
+        with suppress(BadRequest):
+            await query.edit_message_reply_markup(None)
 
     async def answer_zone(self, update: Update, user: User, text: str) -> None:
         """Typed zone: a place, a zone name, an abbreviation or an offset."""
