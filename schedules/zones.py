@@ -193,6 +193,8 @@ _LEAD_INS = (
     "city of",
 )
 """Words around a place in free text ("I live in Berlin"), tried longest first."""
+_YES = frozenset({"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "right"})
+_NO = frozenset({"no", "n", "nope", "nah", "wrong", "no thanks"})
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _QUALIFIER = re.compile(r"\s*,\s*|\s+-\s+")
 
@@ -339,6 +341,14 @@ def resolve_place(text: object, now: datetime) -> ZoneAnswer:
     if city_part is not None:
         return Exact(city_part, city_part)
     return _fuzzy_answer(stripped, now)
+
+
+def confirmation(text: str) -> bool | None:
+    """A typed answer to "did you mean …?": True for yes, False for no, None for anything else."""
+    word = _normalize(text)
+    if word in _YES:
+        return True
+    return False if word in _NO else None
 
 
 def zone_at(latitude: float, longitude: float) -> str | None:

@@ -124,6 +124,28 @@ async def test_a_near_miss_is_asked_and_nothing_is_set_until_yes(
         assert await zone_of(bot) == "Europe/Berlin"
 
 
+async def test_a_typed_yes_or_no_answers_the_did_you_mean(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(START)
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await say(api, "/start", "Which time zone")
+        await say(api, "kathmandoo", "Did you mean", FIRST_LOOKUP)
+        await say(api, "no", "nothing changed")
+        assert await zone_of(bot) is None
+        await say(api, "yes", "couldn't find a time zone")  # nothing pending any more
+        assert await zone_of(bot) is None
+
+        await say(api, "kathmandoo", "Did you mean")
+        await say(api, "Yes!", "Asia/Kathmandu")
+        assert await zone_of(bot) == "Asia/Kathmandu"
+
+        await say(api, "/timezone Berln", "Did you mean")
+        await say(api, "yep", "Europe/Berlin")
+        assert await zone_of(bot) == "Europe/Berlin"
+
+
 async def test_a_question_while_the_zone_is_asked_is_answered_then_the_zone_asked_again(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:

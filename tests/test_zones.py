@@ -25,6 +25,7 @@ from schedules.zones import (
     Suggestion,
     ZoneAnswer,
     ZoneProblem,
+    confirmation,
     country_name,
     country_zones,
     describe_offset,
@@ -398,3 +399,21 @@ def test_format_offset_and_stored_names() -> None:
     assert not is_stored_zone("UTC+5")
     assert not is_stored_zone("Mars/Base")
     assert isinstance(resolve_zone("UTC+05:45"), timezone)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("yes", True),
+        ("Yes!", True),
+        ("yep", True),
+        ("OK", True),
+        ("no", False),
+        ("Nope.", False),
+        ("Berlin", None),
+        ("yes please set it", None),
+        ("", None),
+    ],
+)
+def test_typed_confirmation(text: str, expected: bool | None) -> None:
+    assert confirmation(text) is expected

@@ -1,9 +1,9 @@
 """/faq, free text, and everything that is not a command we know.
 
-Free text is routed in one place, in this order: a reply to a nudge is its note; a user still
-choosing a time zone is answering that question (unless it is plainly an FAQ question and no
-place), and after an FAQ answer is asked for the zone again; anything else is a question for
-the FAQ.
+Free text is routed in one place, in this order: a reply to a nudge is its note; a typed yes or
+no answers a pending "did you mean …?" about a time zone; a user still choosing a time zone is
+answering that question (unless it is plainly an FAQ question and no place), and after an FAQ
+answer is asked for the zone again; anything else is a question for the FAQ.
 """
 
 from __future__ import annotations
@@ -89,11 +89,13 @@ class Conversation(Feature):
         if len(text) > MAX_QUESTION:
             await reply(update, texts.too_long(MAX_QUESTION))
             return
-        entry = self.services.faq.answer(text)
         user = await self.services.repo.get_user(sender.id)
+        if user is not None and await self._onboarding.confirm_typed(update, context, user, text):
+            return
+        entry = self.services.faq.answer(text)
         waiting = user is not None and user.zone is None
         if user is not None and waiting and (entry is None or await self._names_place(text)):
-            await self._onboarding.answer_zone(update, user, text)
+            await self._onboarding.answer_zone(update, user, text, context)
         elif entry is None:
             await reply(update, texts.faq_unknown())
         else:

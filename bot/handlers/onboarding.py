@@ -27,12 +27,16 @@ from schedules.zones import (
     NotFound,
     Suggestion,
     ZoneProblem,
+    confirmation,
     describe_offset,
     preload,
     resolve_place,
     resolve_zone,
     zone_at,
 )
+
+PENDING_ZONE = "pending_zone"
+"""chat_data: the zone a "did you mean …?" proposed, so a typed "yes" can accept it."""
 
 
 class Onboarding(Feature):
@@ -81,7 +85,7 @@ class Onboarding(Feature):
             offset = describe_offset(user.zone, self.services.now()) if user.zone else None
             await reply(update, texts.zone_current(user.zone, offset), location_keyboard())
             return
-        await self.answer_zone(update, user, " ".join(context.args))
+        await self.answer_zone(update, user, " ".join(context.args), context)
 
     async def location(self, update: Update, _: Context) -> None:
         """A shared location sets the zone, offline through tzfpy."""
@@ -98,11 +102,13 @@ class Onboarding(Feature):
             return
         await self._apply_zone(update, user, zone)
 
-    async def choose_zone(self, update: Update, _: Context) -> None:
+    async def choose_zone(self, update: Update, context: Context) -> None:
         """A zone button (a choice, or yes/no to a suggestion): set it, or ask again."""
         query = update.callback_query
         if query is None:
             return
+        if context.chat_data is not None:
+            context.chat_data.pop(PENDING_ZONE, None)
         zone = parse_zone_choice(query.data or "")
         user = await self.services.repo.get_user(query.from_user.id)
         if zone is None or user is None:
@@ -117,10 +123,31 @@ class Onboarding(Feature):
         with suppress(BadRequest):
             await query.edit_message_reply_markup(None)
 
-    async def answer_zone(self, update: Update, user: User, text: str) -> None:
+    async def confirm_typed(self, update: Update, context: Context, user: User, text: str) -> bool:
+        """A typed yes or no to the last "did you mean …?"; False when the text is not that."""
+        chat_data = context.chat_data if context.chat_data is not None else {}
+        pending = chat_data.get(PENDING_ZONE)
+        answer = confirmation(text) if isinstance(pending, str) else None
+        if answer is None or not isinstance(pending, str):
+            return False
+        chat_data.pop(PENDING_ZONE, None)
+        if answer:
+            await self._apply_zone(update, user, pending)
+        else:
+            await reply(update, texts.zone_retry(), location_keyboard())
+        return True
+
+    async def answer_zone(
+        self, update: Update, user: User, text: str, context: Context | None = None
+    ) -> None:
         """Typed zone: a place, a zone name, an abbreviation or an offset."""
         # Off the event loop: the first lookup builds the place tables.
         answer = await asyncio.to_thread(resolve_place, text, self.services.now())
+        chat_data = context.chat_data if context is not None else None
+        if chat_data is not None:
+            chat_data.pop(PENDING_ZONE, None)
+            if isinstance(answer, Suggestion):
+                chat_data[PENDING_ZONE] = answer.option.zone
         match answer:
             case Exact(zone=zone, place=place):
                 await self._apply_zone(update, user, zone, place)
