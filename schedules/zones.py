@@ -196,6 +196,7 @@ _LEAD_INS = (
 _YES = frozenset({"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "right"})
 _NO = frozenset({"no", "n", "nope", "nah", "wrong", "no thanks"})
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_NOT_WORD = re.compile(r"[\W_]+")
 _QUALIFIER = re.compile(r"\s*,\s*|\s+-\s+")
 
 
@@ -472,11 +473,15 @@ def _fold_iana(text: str) -> str:
 def _normalize(text: str) -> str:
     """Accent-, case- and punctuation-insensitive form of a place name."""
     if text.isascii():  # the common case, ten times faster
-        return " ".join(_NOT_ALNUM.sub(" ", text.lower()).split())
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    spaced = "".join(ch if ch.isalnum() else " " for ch in stripped)
-    return " ".join(spaced.split())
+        return _NOT_ALNUM.sub(" ", text.lower()).strip()
+    decomposed = unicodedata.normalize("NFKD", text).translate(_combining_marks())
+    return _NOT_WORD.sub(" ", decomposed.casefold()).strip()
+
+
+@cache
+def _combining_marks() -> dict[int, None]:
+    """A ``str.translate`` table deleting every combining mark (accents, vowel signs)."""
+    return {i: None for i in range(0x20000) if unicodedata.combining(chr(i))}
 
 
 def _offset_from_parts(sign: str, hours: str, minutes: str | None) -> timedelta | None:
@@ -587,7 +592,7 @@ def _city_index() -> dict[str, tuple[_Place, ...]]:
             for key in map(_normalize, city.get("alternatenames") or ())
             if key
             and key != primary
-            and (not key.isascii() or sum(not ch.isspace() for ch in key) >= _MIN_ALTERNATE_NAME)
+            and (not key.isascii() or len(key.replace(" ", "")) >= _MIN_ALTERNATE_NAME)
         }
         known_as = _Place(population, zone, country, admin1, primary, name, alternate=True)
         for key in alternates:
