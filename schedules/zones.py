@@ -197,6 +197,8 @@ _YES = frozenset({"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "corre
 _NO = frozenset({"no", "n", "nope", "nah", "wrong", "no thanks"})
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _NOT_WORD = re.compile(r"[\W_]+")
+_COMMENT_SPLIT = re.compile(r"[,;&/]| - ")
+_COMMENT_PLACE = re.compile(r"[A-Za-z][A-Za-z .'-]*")
 _QUALIFIER = re.compile(r"\s*,\s*|\s+-\s+")
 
 
@@ -721,7 +723,31 @@ def _region_index() -> dict[str, tuple[_Region, ...]]:
         region = _Region(country, code, label, _zone_candidates(country, zones), True, vague)
         for name in names:
             add(_normalize(name), region)
+    # Places tzdata's own notes name in many-zone countries ("Canary Islands", "Java", "Crimea").
+    for code, rows in zone_tab.items():
+        named: dict[str, tuple[str, set[str]]] = {}
+        for zone, comment in rows if len(rows) > 1 else ():
+            for phrase in _comment_places(comment):
+                named.setdefault(_normalize(phrase), (phrase, set()))[1].add(zone)
+        for key, (phrase, noted) in named.items():
+            if not any(r.country == code for r in index.get(key, ())):
+                candidates = _zone_candidates(code, sorted(noted))
+                add(key, _Region(code, "", phrase, candidates, True, False))
     return {key: tuple(regions) for key, regions in index.items()}
+
+
+def _comment_places(comment: str) -> Iterator[str]:
+    """The place names in a zone.tab comment, without qualifiers, codes or plain words."""
+    for part in _COMMENT_SPLIT.split(re.sub(r"\([^)]*\)", "", comment)):
+        phrase = part.strip()
+        if (
+            len(phrase) >= _MIN_ALTERNATE_NAME
+            and _COMMENT_PLACE.fullmatch(phrase)
+            and not phrase.isupper()
+            and not phrase.casefold().startswith("most of ")
+            and any(word not in _common_words() for word in _normalize(phrase).split())
+        ):
+            yield phrase
 
 
 @lru_cache(maxsize=4096)

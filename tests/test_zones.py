@@ -77,6 +77,11 @@ def offered(answer: ZoneAnswer) -> set[str]:
         ("Queensland", "Australia/Brisbane", "Queensland, Australia"),
         ("California", "America/Los_Angeles", "California, United States"),
         ("England", "Europe/London", "United Kingdom"),
+        # places tzdata's own notes name
+        ("Canary Islands", "Atlantic/Canary", "Canary Islands, Spain"),
+        ("Java", "Asia/Jakarta", "Java, Indonesia"),
+        ("Crimea", "Europe/Simferopol", "Crimea, Ukraine"),
+        ("Arizona", "America/Phoenix", "Arizona, United States"),
         ("UK", "Europe/London", "United Kingdom"),
         # what already worked keeps working
         ("Kathmandu", "Asia/Kathmandu", "Kathmandu, Nepal"),
@@ -124,6 +129,8 @@ def test_exact_places_resolve_at_once(text: str, zone: str, place: str) -> None:
         ("Indonesia", {"Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"}, None),
         ("Spain", {"Europe/Madrid", "Atlantic/Canary"}, None),
         ("New South Wales", {"Australia/Sydney", "Australia/Broken_Hill"}, None),
+        ("Borneo", {"Asia/Pontianak", "Asia/Makassar"}, None),
+        ("MST", {"America/Denver", "America/Phoenix"}, None),
         ("Georgia", {"Asia/Tbilisi", "America/New_York"}, None),
         ("Washington", {"America/Los_Angeles", "America/New_York"}, None),
         ("IST", {"Asia/Kolkata", "Asia/Jerusalem", "Europe/Dublin"}, None),
