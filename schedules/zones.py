@@ -834,7 +834,7 @@ def _lookup(key: str, qualifier: str | None, now: datetime) -> ZoneAnswer | None
     if not key:
         return None
     common = key in _common_words()
-    within = _region_index().get(qualifier, ()) if qualifier else ()
+    within = _qualifier_regions(qualifier) if qualifier else ()
     if within:
         places = [
             p
@@ -860,11 +860,23 @@ def _lookup(key: str, qualifier: str | None, now: datetime) -> ZoneAnswer | None
     return _from_places(places, regions, now)
 
 
+def _qualifier_regions(qualifier: str) -> tuple[_Region, ...]:
+    """Regions a qualifier after a comma names; there a US state's code counts ("Portland, ME")."""
+    regions = _region_index().get(qualifier, ())
+    state = _us_states().get(qualifier.upper()) if len(qualifier) == 2 else None
+    if not regions and state is not None:
+        regions = tuple(r for r in _region_index().get(_normalize(state), ()) if r.country == "US")
+    return regions
+
+
 def _contains(region: _Region, place: _Place) -> bool:
-    """Whether a city lies in a region (US states by code; elsewhere by country only)."""
+    """Whether a city may lie in a region: a US state by its code, another subdivision by its
+    zones ("Perth, Queensland" is not Western Australia's Perth), a country by its code."""
     if place.country != region.country:
         return False
-    return region.country != "US" or not region.admin1 or place.admin1 == region.admin1
+    if region.country == "US" and region.admin1:
+        return place.admin1 == region.admin1
+    return not region.subdivision or any(c.zone == place.zone for c in region.candidates)
 
 
 def _from_places(places: list[_Place], regions: list[_Region], now: datetime) -> ZoneAnswer:
@@ -929,8 +941,9 @@ def _place_answer(text: str, now: datetime) -> ZoneAnswer | None:
             return found
     for head, qualifier in readings:
         # "Smalltown, Germany": the region alone still says a lot (not "… calcium in Germany?").
-        if qualifier and qualifier in _region_index() and len(head.split()) <= _MAX_PLACE_WORDS:
-            return _lookup(qualifier, None, now)
+        regions = _qualifier_regions(qualifier) if qualifier else ()
+        if regions and len(head.split()) <= _MAX_PLACE_WORDS:
+            return _from_places([], list(regions), now)
     return None
 
 
