@@ -297,6 +297,11 @@ def is_stored_zone(name: str) -> bool:
     return name in _available_zones()
 
 
+def is_fixed_offset(zone: str) -> bool:
+    """Whether a stored zone is a bare offset (``UTC+05:45``), which never follows DST."""
+    return _CANONICAL_OFFSET.fullmatch(zone) is not None
+
+
 def describe_offset(zone: str, at: datetime) -> str:
     """The zone's UTC offset at the instant ``at`` (naive means UTC), e.g. ``UTC+05:45``."""
     instant = at if at.tzinfo is not None else at.replace(tzinfo=UTC)

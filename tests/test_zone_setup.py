@@ -180,6 +180,9 @@ async def test_offsets_warn_and_timezone_command_uses_the_same_resolver(
         assert "won't follow daylight saving" in (warned.text or "")
         assert "daylight saving included" not in (warned.text or "")
 
+        again = await say(api, "/start", "Time zone set to")  # the set-up again: still honest
+        assert "won't follow daylight saving" in (again.text or "")
+
         question = await say(api, "/timezone Australia", "more than one time zone")
         assert await zone_of(bot) == "UTC+01:00"
         await press(api, question, "Brisbane", "Australia/Brisbane")

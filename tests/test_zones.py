@@ -30,6 +30,7 @@ from schedules.zones import (
     country_zones,
     describe_offset,
     format_offset,
+    is_fixed_offset,
     is_stored_zone,
     preload,
     resolve_place,
@@ -409,6 +410,9 @@ def test_format_offset_and_stored_names() -> None:
     assert is_stored_zone("UTC+05:45")
     assert not is_stored_zone("UTC+5")
     assert not is_stored_zone("Mars/Base")
+    assert is_fixed_offset("UTC-03:00")
+    assert not is_fixed_offset("UTC")
+    assert not is_fixed_offset("Europe/Berlin")
     assert isinstance(resolve_zone("UTC+05:45"), timezone)
 
 

@@ -29,6 +29,7 @@ from schedules.zones import (
     ZoneProblem,
     confirmation,
     describe_offset,
+    is_fixed_offset,
     preload,
     resolve_place,
     resolve_zone,
@@ -182,7 +183,7 @@ class Onboarding(Feature):
         local_now = now.astimezone(resolve_zone(zone))
         confirm = (
             texts.zone_set_fixed(zone, local_now)
-            if fixed
+            if fixed or is_fixed_offset(zone)
             else texts.zone_set(zone, describe_offset(zone, now), local_now, place)
         )
         await reply(update, confirm, ReplyKeyboardRemove())
