@@ -145,6 +145,14 @@ async def test_a_typed_yes_or_no_answers_the_did_you_mean(
         await say(api, "yep", "Europe/Berlin")
         assert await zone_of(bot) == "Europe/Berlin"
 
+        await say(api, "/timezone kathmandoo", "Did you mean")
+        clock.set(START + timedelta(hours=2))  # an hour later "ok" is just a word
+        since = len(api.messages(USER))
+        api.send_text(USER, "ok")
+        await api.wait_until_idle()
+        assert await zone_of(bot) == "Europe/Berlin"
+        assert not any("Time zone set" in (m.text or "") for m in api.messages(USER)[since:])
+
 
 async def test_a_question_while_the_zone_is_asked_is_answered_then_the_zone_asked_again(
     server: FakeBotApiServer, clock: VirtualClock, db: Path

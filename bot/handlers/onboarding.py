@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import suppress
+from datetime import timedelta
 
 from telegram import ReplyKeyboardRemove, Update
 from telegram.error import BadRequest
@@ -37,7 +38,9 @@ from schedules.zones import (
 )
 
 PENDING_ZONE = "pending_zone"
-"""chat_data: the zone a "did you mean …?" proposed, so a typed "yes" can accept it."""
+"""chat_data: the zone a "did you mean …?" proposed and when, so a typed "yes" can accept it."""
+PENDING_FOR = timedelta(hours=1)
+"""How long a typed "yes" still answers that question; later it is just a word."""
 
 
 class Onboarding(Feature):
@@ -88,8 +91,10 @@ class Onboarding(Feature):
             return
         await self.answer_zone(update, user, " ".join(context.args), context)
 
-    async def location(self, update: Update, _: Context) -> None:
+    async def location(self, update: Update, context: Context) -> None:
         """A shared location sets the zone, offline through tzfpy."""
+        if context.chat_data is not None:
+            context.chat_data.pop(PENDING_ZONE, None)
         sender, message = update.effective_user, update.effective_message
         if sender is None or message is None or message.location is None:
             return
@@ -128,12 +133,14 @@ class Onboarding(Feature):
         """A typed yes or no to the last "did you mean …?"; False when the text is not that."""
         chat_data = context.chat_data if context.chat_data is not None else {}
         pending = chat_data.get(PENDING_ZONE)
-        answer = confirmation(text) if isinstance(pending, str) else None
-        if answer is None or not isinstance(pending, str):
+        if not isinstance(pending, tuple) or self.services.now() - pending[1] > PENDING_FOR:
+            return False
+        answer = confirmation(text)
+        if answer is None:
             return False
         chat_data.pop(PENDING_ZONE, None)
         if answer:
-            await self._apply_zone(update, user, pending)
+            await self._apply_zone(update, user, pending[0])
         else:
             await reply(update, texts.zone_retry(), location_keyboard())
         return True
@@ -148,7 +155,7 @@ class Onboarding(Feature):
         if chat_data is not None:
             chat_data.pop(PENDING_ZONE, None)
             if isinstance(answer, Suggestion):
-                chat_data[PENDING_ZONE] = answer.option.zone
+                chat_data[PENDING_ZONE] = (answer.option.zone, self.services.now())
         match answer:
             case Exact(zone=zone, place=place):
                 await self._apply_zone(update, user, zone, place)
