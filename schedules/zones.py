@@ -396,7 +396,7 @@ def preload() -> None:
     with _LOADING:
         _zones_by_folded_name()
         _zones_by_last_part()
-        _fuzzy_targets()
+        _fuzzy_names()
         _region_index()
         _common_words()
 
@@ -996,9 +996,16 @@ def _fuzzy_targets() -> dict[str, int]:
             ):
                 targets[key] = max(targets.get(key, 0), place.population)
     for key, regions in _region_index().items():
-        if len(key) >= 5 and key.isascii() and any(not r.subdivision for r in regions):
-            targets[key] = max(targets.get(key, 0), 10 * _BIG_CITY)
+        if len(key) >= 5 and key.isascii():
+            weight = _BIG_CITY * (10 if any(not r.subdivision for r in regions) else 1)
+            targets[key] = max(targets.get(key, 0), weight)
     return targets
+
+
+@cache
+def _fuzzy_names() -> list[str]:
+    """The keys of ``_fuzzy_targets``, listed once for rapidfuzz."""
+    return list(_fuzzy_targets())
 
 
 def _fuzzy_answer(text: str, now: datetime) -> ZoneAnswer:
@@ -1018,7 +1025,7 @@ def _fuzzy_answer(text: str, now: datetime) -> ZoneAnswer:
             continue
         targets = _fuzzy_targets()
         hits = process.extract(
-            head, list(targets), scorer=OSA.distance, score_cutoff=limit, limit=20
+            head, _fuzzy_names(), scorer=OSA.distance, score_cutoff=limit, limit=20
         )
         hits = [hit for hit in hits if targets[hit[0]] >= population]
         if not hits:

@@ -178,6 +178,8 @@ def test_zones_with_the_same_clock_are_one_option() -> None:
         ("kathmandoo", "Asia/Kathmandu", "Kathmandu, Nepal"),
         ("New Yrok", "America/New_York", "New York, United States"),
         ("Inida", "Asia/Kolkata", "India"),
+        ("Califronia", "America/Los_Angeles", "California, United States"),
+        ("Bavria", "Europe/Berlin", "Bavaria, Germany"),
         ("Europe/Berln", "Europe/Berlin", "Europe/Berlin"),
         ("I live in Berln", "Europe/Berlin", "Berlin, Germany"),
     ],
