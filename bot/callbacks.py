@@ -14,6 +14,7 @@ from typing import Final
 
 from schedules.nudges import Outcome
 from schedules.routines import Routine
+from schedules.zones import is_stored_zone
 
 NUDGE_PREFIX: Final = "n"
 TODAY_PREFIX: Final = "t"
@@ -21,6 +22,9 @@ FAQ_PREFIX: Final = "f"
 FORGET_PREFIX: Final = "x"
 SUMMARY_PREFIX: Final = "w"
 YOGA_PREFIX: Final = "y"
+ZONE_PREFIX: Final = "z"
+ZONE_NONE: Final = "-"
+"""What the zone-choice "no" button carries instead of a zone."""
 
 _ACTIONS: Final = {"d": Outcome.DONE, "z": Outcome.SNOOZED, "k": Outcome.SKIPPED}
 _ACTION_CODES: Final = {v: k for k, v in _ACTIONS.items()}
@@ -34,6 +38,7 @@ MAX_ID: Final = 2**63 - 1
 _FAQ = re.compile(r"f:([a-z0-9_]{1,20})")
 _FORGET = re.compile(r"x:(yes|no)")
 _YOGA = re.compile(r"y:([snx]):([0-9]{1,19})")
+_ZONE = re.compile(r"z:([A-Za-z0-9_+\-/:]{1,60})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +99,11 @@ def yoga_data(step: YogaStep, target: int) -> str:
     return f"{YOGA_PREFIX}:{step.value}:{target}"
 
 
+def zone_data(zone: str) -> str:
+    """Button data for picking (or, with ``ZONE_NONE``, declining) a time zone."""
+    return f"{ZONE_PREFIX}:{zone}"
+
+
 SUMMARY_OFF_DATA: Final = f"{SUMMARY_PREFIX}:off"
 """Button data for the weekly summary's opt-out."""
 
@@ -136,3 +146,12 @@ def parse_yoga(data: str) -> YogaAction | None:
     if not match or int(match[2]) > MAX_ID:
         return None
     return YogaAction(YogaStep(match[1]), int(match[2]))
+
+
+def parse_zone_choice(data: str) -> str | None:
+    """The zone a zone button names, ``ZONE_NONE`` for "no", None for anything else."""
+    match = _ZONE.fullmatch(data)
+    if not match:
+        return None
+    zone = match[1]
+    return zone if zone == ZONE_NONE or is_stored_zone(zone) else None

@@ -10,15 +10,18 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
 from bot import texts
 from bot.callbacks import (
     SUMMARY_OFF_DATA,
+    ZONE_NONE,
     YogaStep,
     faq_data,
     forget_data,
     nudge_data,
     today_data,
     yoga_data,
+    zone_data,
 )
 from schedules.nudges import Outcome
 from schedules.routines import Routine
+from schedules.zones import ZoneOption
 
 
 def nudge_keyboard(nudge_id: int, routine: Routine | None = None) -> InlineKeyboardMarkup:
@@ -63,6 +66,31 @@ def location_keyboard() -> ReplyKeyboardMarkup:
         [[KeyboardButton(texts.BUTTON_LOCATION, request_location=True)]],
         resize_keyboard=True,
         one_time_keyboard=True,
+    )
+
+
+def zone_choice_keyboard(options: Iterable[ZoneOption]) -> InlineKeyboardMarkup:
+    """One button per zone, labelled with a place and its time now, two per row."""
+    buttons = [
+        InlineKeyboardButton(
+            texts.zone_option_button(o.label, o.local_now), callback_data=zone_data(o.zone)
+        )
+        for o in options
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([InlineKeyboardButton(texts.BUTTON_ZONE_NONE, callback_data=zone_data(ZONE_NONE))])
+    return InlineKeyboardMarkup(rows)
+
+
+def zone_suggest_keyboard(zone: str) -> InlineKeyboardMarkup:
+    """Yes / No under a "did you mean …?" question."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts.BUTTON_ZONE_YES, callback_data=zone_data(zone)),
+                InlineKeyboardButton(texts.BUTTON_ZONE_NO, callback_data=zone_data(ZONE_NONE)),
+            ]
+        ]
     )
 
 

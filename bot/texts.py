@@ -55,6 +55,9 @@ BUTTON_YOGA_START: Final = "▶ Start (5 min)"
 BUTTON_YOGA_NEXT: Final = "⏭ Next"
 BUTTON_YOGA_FINISH: Final = "✅ Finish"
 BUTTON_YOGA_STOP: Final = "⏹ Stop"
+BUTTON_ZONE_YES: Final = "✅ Yes"
+BUTTON_ZONE_NO: Final = "✖ No"
+BUTTON_ZONE_NONE: Final = "None of these"
 
 COMMANDS: Final[tuple[tuple[str, str], ...]] = (
     ("start", "set up, or start again"),
@@ -100,17 +103,61 @@ def welcome() -> str:
 def ask_zone() -> str:
     """Onboarding's time-zone question."""
     return (
-        "🌍 <b>Which time zone are you in?</b> Share your location with the button, or type a "
-        "city (<code>Berlin</code>), a zone name (<code>Europe/Berlin</code>) or an offset "
-        "(<code>UTC+2</code>, <code>UTC+5:45</code>)."
+        "🌍 <b>Which time zone are you in?</b> Share your location with the button, or type "
+        "your city or country (<code>Berlin</code>, <code>India</code>), a zone name "
+        "(<code>Europe/Berlin</code>) or an offset (<code>UTC+5:45</code>)."
     )
 
 
-def zone_set(zone: str, offset: str, local_now: datetime) -> str:
-    """Confirms a time zone."""
+def zone_set(zone: str, offset: str, local_now: datetime, place: str | None = None) -> str:
+    """Confirms a time zone, echoing the place it was found from."""
+    source = f" for {escape(place)}" if place and place != zone else ""
     return (
-        f"🕰 Time zone set to <b>{escape(zone)}</b> ({offset}); it's {_hhmm(local_now)} there now. "
-        "Your nudges follow it, daylight saving included."
+        f"🕰 Time zone set to <b>{escape(zone)}</b> ({offset}){source}; it's {_hhmm(local_now)} "
+        "there now. Your nudges follow it, daylight saving included."
+    )
+
+
+def zone_set_fixed(zone: str, local_now: datetime) -> str:
+    """Confirms a fixed UTC offset, honest that it ignores daylight saving."""
+    return (
+        f"🕰 Time zone set to <b>{escape(zone)}</b>; it's {_hhmm(local_now)} there now.\n"
+        "⚠️ A fixed offset won't follow daylight saving time: if your clocks change in summer or "
+        "winter, type your city instead (<code>/timezone Berlin</code>)."
+    )
+
+
+def zone_choice(place: str) -> str:
+    """A country or region with several zones: pick one by its clock."""
+    return (
+        f"🗺 <b>{escape(place)}</b> spans more than one time zone. Which clock is yours? "
+        "Or type your city."
+    )
+
+
+def zone_option_button(label: str, local_now: datetime) -> str:
+    """One zone button: a place in it and its time now."""
+    return f"{label} · {_hhmm(local_now)}"
+
+
+def zone_suggest(label: str, local_now: datetime) -> str:
+    """A close but inexact match, to confirm before anything is set."""
+    return f"🤔 Did you mean <b>{escape(label)}</b> — {_hhmm(local_now)} there now?"
+
+
+def zone_retry() -> str:
+    """The user said no to a suggestion or a choice."""
+    return (
+        "OK, nothing changed. Type your city (or a bigger one nearby), a zone name like "
+        "<code>Europe/Berlin</code>, or share your location."
+    )
+
+
+def zone_bad_offset() -> str:
+    """An offset outside what clocks use."""
+    return (
+        "🤔 UTC offsets run from <code>UTC-12</code> to <code>UTC+14</code>, in steps of 15 "
+        "minutes (<code>UTC+5:45</code>). Better still, type your city."
     )
 
 
@@ -129,7 +176,8 @@ def zone_current(zone: str | None, offset: str | None) -> str:
         return "You haven't set a time zone yet. " + ask_zone()
     return (
         f"Your time zone is <b>{escape(zone)}</b> ({offset}). To change it: "
-        "<code>/timezone Europe/Berlin</code>, a city, or an offset like <code>UTC-3</code>."
+        "<code>/timezone Berlin</code>, a country, a zone name like <code>Europe/Berlin</code>, "
+        "or an offset like <code>UTC-3</code>."
     )
 
 

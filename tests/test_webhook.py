@@ -98,6 +98,18 @@ class WebhookBot:
         line = next(ln for ln in status.splitlines() if ln.startswith("VmRSS:"))
         return int(line.split()[1])
 
+    async def settled_rss_kib(self, timeout: float = 15.0) -> int:
+        """Resident memory once start-up work (the zone tables /start builds) has settled."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        last = self.rss_kib()
+        while asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.5)
+            now = self.rss_kib()
+            if abs(now - last) < 256:
+                return now
+            last = now
+        return last
+
     def log(self) -> str:
         return self.stderr.read_text(encoding="utf-8", errors="replace")
 
@@ -187,7 +199,7 @@ async def test_an_oversized_body_is_refused_before_it_is_read(tmp_path: Path) ->
             assert (await bot.post(client, start_update(1, 2001), GOOD)).status_code == 200
             await bot.api.wait_for_call("sendMessage", chat_id=2001, timeout=10)
             await bot.api.wait_until_idle(quiet=0.3, timeout=10)
-            before = bot.rss_kib()
+            before = await bot.settled_rss_kib()
             huge = {
                 "update_id": 2,
                 "message": text_message(2, 2002, 2002, "/start " + "x" * 5_000_000),

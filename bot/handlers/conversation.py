@@ -2,13 +2,16 @@
 
 Free text is routed in one place, in this order: the safety pass (``bot.triage``) first, so an
 emergency, a crisis or distress gets a pointer to help even in a reply to a nudge; a typed answer
-to a nudge ("done", "skip") is recorded and any other reply to a nudge is its note; small talk
-gets a short friendly reply; a user still choosing a time zone is answering that question
-(unless it is plainly an FAQ question and no zone); anything else is a question for the FAQ,
-answered part by part when it asks several things.
+to a nudge ("done", "skip") is recorded and any other reply to a nudge is its note; a typed yes
+or no answers a pending "did you mean …?" about a time zone; small talk gets a short friendly
+reply; a user still choosing a time zone is answering that question (unless it is plainly an
+FAQ question and no place), and after an FAQ answer is asked for the zone again; anything else
+is a question for the FAQ, answered part by part when it asks several things.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -20,11 +23,11 @@ from bot.faq import MAX_MESSAGE_CHARS, FaqEntry
 from bot.handlers.common import DISCLAIMER_SHOWN, PRIVATE, Feature, reply
 from bot.handlers.nudges import Nudges
 from bot.handlers.onboarding import Onboarding
-from bot.keyboards import faq_keyboard
+from bot.keyboards import faq_keyboard, location_keyboard
 from bot.services import Services
 from bot.triage import Kind, triage
 from bot.types import Context
-from schedules.zones import parse_zone
+from schedules.zones import NotFound, resolve_place
 
 SAFETY_REPLIES = {
     Kind.EMERGENCY: texts.EMERGENCY,
@@ -96,20 +99,32 @@ class Conversation(Feature):
             await reply(update, urgent)
         if await self._nudges.answer_or_note(update, context, text) or urgent is not None:
             return
+        user = await self.services.repo.get_user(sender.id)
+        if user is not None and await self._onboarding.confirm_typed(update, context, user, text):
+            return
+        waiting = user is not None and user.zone is None
         if kind is not None:
             await reply(update, texts.SMALL_TALK[kind.value])
+            if waiting:
+                await reply(update, texts.ask_zone(), location_keyboard())
             return
         if len(text) > MAX_MESSAGE_CHARS:
             await reply(update, texts.too_long(MAX_MESSAGE_CHARS))
             return
         entries = self.services.faq.answers(text)
-        user = await self.services.repo.get_user(sender.id)
-        if user is not None and user.zone is None and (not entries or parse_zone(text)):
-            await self._onboarding.answer_zone(update, user, text)
+        if user is not None and waiting and (not entries or await self._names_place(text)):
+            await self._onboarding.answer_zone(update, user, text, context)
         elif not entries:
             await reply(update, texts.faq_unknown())
         else:
             await self._send_answer(update, context, *entries)
+            if waiting:
+                await reply(update, texts.ask_zone(), location_keyboard())
+
+    async def _names_place(self, text: str) -> bool:
+        """Whether the time-zone resolver finds anything at all in the text."""
+        answer = await asyncio.to_thread(resolve_place, text, self.services.now())
+        return not isinstance(answer, NotFound)
 
     async def _send_answer(self, update: Update, context: Context, *entries: FaqEntry) -> None:
         """One message with every answer; the disclaimer once per conversation."""
