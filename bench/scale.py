@@ -205,7 +205,9 @@ async def child_bot(args: argparse.Namespace) -> dict[str, Any]:
     """Build, start and measure the real application in this (fresh) process."""
     rss_start = rss_mb()
     t0 = time.perf_counter()
-    from bot.dispatcher import BATCH, PLACE_BATCH
+    from bot.dispatcher import PLACE_BATCH
+
+    batch = 30  # claims per round: about a second of sending
     from tests.harness import RunningBot, VirtualClock, make_settings
 
     imports = time.perf_counter() - t0
@@ -237,8 +239,8 @@ async def child_bot(args: argparse.Namespace) -> dict[str, Any]:
         place = dispatcher._place  # the dispatcher's own placement rule
 
         async def select(now: datetime) -> tuple[int, int]:
-            placed = await repo.materialize_due(now, PLACE_BATCH, place)
-            claimed = await repo.claim_sends(now, BATCH, now - catch_up)
+            placed = (await repo.materialize_due(now, PLACE_BATCH, place)).placed
+            claimed = await repo.claim_sends(now, batch, catch_up)
             return placed, len(claimed)
 
         await select(clock())  # warm-up
@@ -258,9 +260,9 @@ async def child_bot(args: argparse.Namespace) -> dict[str, Any]:
                 ).fetchone()
                 now = datetime.fromtimestamp(row[0], UTC)
                 t1 = time.perf_counter()
-                placed = await repo.materialize_due(now, args.due, place)
+                placed = (await repo.materialize_due(now, args.due, place)).placed
                 t2 = time.perf_counter()
-                claimed = await repo.claim_sends(now, BATCH, now - catch_up)
+                claimed = await repo.claim_sends(now, batch, catch_up)
                 t3 = time.perf_counter()
                 materialize.append(t2 - t1)
                 claim.append(t3 - t2)
@@ -283,7 +285,7 @@ async def child_bot(args: argparse.Namespace) -> dict[str, Any]:
                 (first + 3600,),
             ).fetchone()
             before = datetime.fromtimestamp(burst_at - 1, UTC)
-            while await repo.materialize_due(before, PLACE_BATCH, place) == PLACE_BATCH:
+            while (await repo.materialize_due(before, PLACE_BATCH, place)).placed == PLACE_BATCH:
                 pass  # earlier slots: placed by earlier ticks in real life, not timed here
             now = datetime.fromtimestamp(burst_at, UTC)
             batches: list[float] = []
@@ -291,7 +293,7 @@ async def child_bot(args: argparse.Namespace) -> dict[str, Any]:
             t1 = time.perf_counter()
             while True:
                 t2 = time.perf_counter()
-                placed = await repo.materialize_due(now, PLACE_BATCH, place)
+                placed = (await repo.materialize_due(now, PLACE_BATCH, place)).placed
                 batches.append(time.perf_counter() - t2)
                 total += placed
                 if placed < PLACE_BATCH:

@@ -20,7 +20,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from pathlib import Path
 
@@ -43,6 +43,7 @@ from schedules.lifecycle import (
 from schedules.nudges import Occurrence, Outcome
 from schedules.routines import Routine
 from schedules.supplements import Dose, Food, Nutrient
+from schedules.today import next_send
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -274,6 +275,20 @@ class PlanEntry:
     enabled: bool
     times: tuple[time, ...]
     next_due: datetime | None
+    dues: tuple[datetime | None, ...] = ()
+    """Each time's own next due instant, in the order of ``times``."""
+
+    def due_at(self, at: time) -> datetime | None:
+        """The next due instant of one planned time."""
+        return dict(zip(self.times, self.dues, strict=True)).get(at)
+
+    def next_send(self, tz: tzinfo, paused_until: datetime | None) -> datetime | None:
+        """When this routine really sends next, holiday mode applied (None: nothing to come)."""
+        sends = (
+            next_send(due, at, tz, paused_until)
+            for at, due in zip(self.times, self.dues, strict=True)
+        )
+        return min((s for s in sends if s is not None), default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +335,9 @@ class Nudge:
     answered_at: datetime | None
     note: str | None
     message_id: int | None
+    sends: int = 0
+    send_at: datetime | None = None
+    """When its next message goes (a snooze's return, a nag, a retry), if one is queued."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,7 +411,7 @@ _USER_COLUMNS = (
 )
 _NUDGE_COLUMNS = (
     "id, routine, local_date, local_time, due_at, outcome, delivery, sent_at, answered_at, note, "
-    "message_id"
+    "message_id, sends, send_at"
 )
 
 
@@ -483,6 +501,8 @@ def _nudge(row: sqlite3.Row) -> Nudge:
         answered_at=_opt_dt(row["answered_at"]),
         note=row["note"],
         message_id=row["message_id"],
+        sends=row["sends"],
+        send_at=_opt_dt(row["send_at"]),
     )
 
 
@@ -669,7 +689,7 @@ class Repository:
         )
         enabled: dict[Routine, bool] = {}
         times: dict[Routine, list[time]] = {}
-        dues: dict[Routine, list[datetime]] = {}
+        dues: dict[Routine, list[datetime | None]] = {}
         for row in rows:
             routine = Routine(row["routine"])
             enabled[routine] = bool(row["enabled"])
@@ -677,10 +697,15 @@ class Repository:
             dues.setdefault(routine, [])
             if row["local_time"] is not None:
                 times[routine].append(_time(row["local_time"]))
-            if row["next_due"] is not None:
-                dues[routine].append(from_ts(row["next_due"]))
+                dues[routine].append(_opt_dt(row["next_due"]))
         plan = {
-            r: PlanEntry(r, enabled[r], tuple(times[r]), min(dues[r], default=None))
+            r: PlanEntry(
+                r,
+                enabled[r],
+                tuple(times[r]),
+                min((d for d in dues[r] if d is not None), default=None),
+                tuple(dues[r]),
+            )
             for r in enabled
         }
         return [plan[r] for r in Routine if r in plan]
@@ -1105,6 +1130,18 @@ class Repository:
             await db.execute(
                 "UPDATE nudges SET answered_at = ? WHERE id = ?", (to_ts(now), row["id"])
             )
+            # the slot moves on, so /plan and /set show the real next nudge
+            await db.execute(
+                "UPDATE slots SET next_due = ? WHERE user_id = ? AND routine = ? "
+                "AND local_time = ? AND next_due = ?",
+                (
+                    to_ts(occ.next_due),
+                    user_id,
+                    occ.routine.value,
+                    _hhmm(occ.local_time),
+                    to_ts(occ.due),
+                ),
+            )
             return True
 
     async def add_note(
@@ -1160,6 +1197,20 @@ class Repository:
             [user_id, to_ts(now)],
         )
         return _nudge(row) if row else None
+
+    async def recorded_dues(
+        self, user_id: int, since: datetime
+    ) -> dict[tuple[Routine, time], set[datetime]]:
+        """Due instants from ``since`` on that already have a nudge, per planned time."""
+        rows = await self._fetchall(
+            "SELECT routine, local_time, due_at FROM nudges WHERE user_id = ? AND due_at > ?",
+            [user_id, to_ts(since)],
+        )
+        taken: dict[tuple[Routine, time], set[datetime]] = {}
+        for row in rows:
+            key = (Routine(row["routine"]), _time(row["local_time"]))
+            taken.setdefault(key, set()).add(from_ts(row["due_at"]))
+        return taken
 
     async def nudges_on(self, user_id: int, day: date) -> list[Nudge]:
         """The user's nudges for one local date."""

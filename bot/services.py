@@ -86,8 +86,9 @@ class Services:
             await self.repo.start_plan(user.user_id, zone, DEFAULT_TIMES, first, summary)
             await self._wake_for(user.user_id)
             return await self.repo.get_plan(user.user_id)
+        taken = await self.repo.recorded_dues(user.user_id, now)
         dues = {
-            (entry.routine, at): first_due(at, tz, now)
+            (entry.routine, at): first_due(at, tz, now, taken.get((entry.routine, at), ()))
             for entry in plan
             if entry.enabled
             for at in entry.times
@@ -115,7 +116,8 @@ class Services:
         assert user.zone is not None
         tz = resolve_zone(user.zone)
         now = self.now()
-        dues = {at: first_due(at, tz, now) for at in times}
+        taken = await self.repo.recorded_dues(user.user_id, now)
+        dues = {at: first_due(at, tz, now, taken.get((routine, at), ())) for at in times}
         await self.repo.set_plan(user.user_id, routine, enabled=enabled, times=times, dues=dues)
         await self._wake_for(user.user_id)
         plan = {entry.routine: entry for entry in await self.repo.get_plan(user.user_id)}

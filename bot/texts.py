@@ -22,6 +22,7 @@ from schedules.supplements import (
     Intake,
     Nutrient,
 )
+from schedules.today import SlotState, TodayItem
 from schedules.yoga import Move
 
 DISCLAIMER: Final = (
@@ -204,10 +205,10 @@ def plan(
         clock = ", ".join(_hhmm(t) for t in times) or "no times"
         if not enabled:
             state = "off"
-        elif next_due is None:
-            state = "on"
-        else:
+        elif next_due is not None:
             state = f"next {next_due:%a %d %b %H:%M}"
+        else:
+            state = "paused" if paused_until is not None else "on"
         lines.append(f"{_name(routine)}: {clock} — {state}")
     if paused_until is not None:
         lines.append(f"\n🏖 Paused {_until(paused_until)}. /resume to end it early.")
@@ -260,9 +261,14 @@ def unknown_routine(text: str, *, or_all: bool = False) -> str:
     )
 
 
-def times_set(routine: Routine, times: Sequence[time], next_due: datetime | None) -> str:
-    """Confirms /set."""
-    when = f" Next: {next_due:%a %H:%M}." if next_due else ""
+def times_set(
+    routine: Routine, times: Sequence[time], next_due: datetime | None, *, paused: bool = False
+) -> str:
+    """Confirms /set; the next nudge is the real one, after any holiday."""
+    if next_due is not None:
+        when = f" Next: {next_due:%a %d %b %H:%M}."
+    else:
+        when = " Paused until you /resume." if paused else ""
     return f"{_name(routine)} set to {', '.join(_hhmm(t) for t in times)}.{when}"
 
 
@@ -516,14 +522,27 @@ def nag_usage() -> str:
     )
 
 
-def today(day: date, rows: Sequence[tuple[Routine, time, Outcome | None]]) -> str:
-    """/today: each of today's nudges with its state."""
-    if not rows:
+SLOT_LABELS: Final = {
+    SlotState.LATER: "🕒 later today",
+    SlotState.DUE: "📨 on its way",
+    SlotState.WAITING: "⏳ sent, waiting for your answer",
+    SlotState.SNOOZED: OUTCOME_LABELS[Outcome.SNOOZED],
+    SlotState.PASSED: "🚫 not sent: its time had passed when it was planned",
+    SlotState.PAUSED: OUTCOME_LABELS[Outcome.PAUSED],
+    SlotState.DONE: OUTCOME_LABELS[Outcome.DONE],
+    SlotState.SKIPPED: OUTCOME_LABELS[Outcome.SKIPPED],
+    SlotState.MISSED: OUTCOME_LABELS[Outcome.MISSED],
+}
+
+
+def today(day: date, items: Sequence[TodayItem]) -> str:
+    """/today: each of today's planned times with its state."""
+    if not items:
         return "Nothing planned today. /plan shows your routines."
     lines = [f"📅 <b>Today</b>, {day:%A %d %B}"]
-    for routine, at, outcome in rows:
-        state = OUTCOME_LABELS[outcome] if outcome else "🕒 later today"
-        lines.append(f"{_hhmm(at)} {_name(routine)} — {state}")
+    for item in items:
+        until = f" until {_hhmm(item.until)}" if item.until else ""
+        lines.append(f"{_hhmm(item.at)} {_name(item.routine)} — {SLOT_LABELS[item.state]}{until}")
     return "\n".join(lines)
 
 

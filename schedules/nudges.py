@@ -7,6 +7,7 @@ counted as missed because the bot was down for longer than the catch-up window.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -82,9 +83,18 @@ def place_occurrence(
     )
 
 
-def first_due(at: time, tz: tzinfo, now: datetime) -> datetime:
-    """The first time a newly planned slot falls due: its next occurrence from now."""
-    return next_occurrence(at, tz, now)
+def first_due(
+    at: time, tz: tzinfo, now: datetime, taken: Collection[datetime] = ()
+) -> datetime:
+    """The first time a newly planned slot falls due: its next occurrence from now.
+
+    Occurrences in ``taken`` already have their nudge (marked done early, say): the dispatcher
+    would not send them again, so they are not the slot's next due time either.
+    """
+    due = next_occurrence(at, tz, now)
+    while due in taken:
+        due = next_occurrence(at, tz, due)
+    return due
 
 
 PAUSED_UNTIL_RESUMED = datetime(9000, 1, 1, tzinfo=UTC)

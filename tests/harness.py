@@ -14,6 +14,7 @@ import sys
 import time as time_module
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from telegram.request import BaseRequest
 from bot.app import build_application, polling, services_of
 from bot.clock import VirtualClock
 from bot.dispatcher import TickReport
-from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from bot.fakeapi import FakeBotApi, FakeBotApiServer, SentMessage
 from bot.services import Services
 from bot.settings import Settings
 from bot.types import App
@@ -178,3 +179,56 @@ async def jump(bot: RunningBot, clock: VirtualClock, instant: datetime) -> TickR
     """Move virtual time and run the dispatcher's tick now (its armed job sleeps in real time)."""
     clock.set(instant)
     return await bot.services.dispatcher.tick()
+
+
+@dataclass
+class Chat:
+    """One user at the phone: types, replies, presses buttons, and lets time pass.
+
+    Every step waits for what the user would see, so a test reads as the conversation it is.
+    """
+
+    api: FakeBotApi
+    bot: RunningBot
+    clock: VirtualClock
+    user: int = USER
+
+    async def say(self, text: str, expect: str, *, reply_to: int | None = None) -> str:
+        """Send a message (optionally as a reply) and return the bot's answer containing expect."""
+        since = len(self.api.messages(self.user))
+        self.api.send_text(self.user, text, reply_to=reply_to)
+        found: list[str] = []
+
+        def seen() -> bool:
+            found[:] = [
+                m.text or m.caption or ""
+                for m in self.api.messages(self.user)[since:]
+                if expect in (m.text or m.caption or "")
+            ]
+            return bool(found)
+
+        await self.api.wait_for(seen, 5.0, what=f"an answer to {text!r} containing {expect!r}")
+        return found[-1]
+
+    def nudges(self, label: str) -> list[SentMessage]:
+        """The nudges (messages that came with Done buttons) naming a routine, oldest first."""
+        return [
+            m
+            for m in self.api.messages(self.user)
+            if label in (m.text or "")
+            and "Reply to this message" in ((m.history[0] if m.history else m.text) or "")
+        ]
+
+    async def press(self, message: SentMessage, button: str) -> str:
+        """Press a button under a bot message; returns the toast the bot answered with."""
+        mark = self.api.mark()
+        self.api.press(self.user, message.message_id, message.callback_data_for(button))
+        answer = await self.api.wait_for_call("answerCallbackQuery", after=mark)
+        await self.api.wait_until_idle()
+        return str(answer.params.get("text", ""))
+
+    async def at(self, instant: datetime) -> TickReport:
+        """Let time pass until ``instant``, run what fell due and wait until the bot is quiet."""
+        report = await jump(self.bot, self.clock, instant)
+        await self.api.wait_until_idle()
+        return report

@@ -106,8 +106,11 @@ async def test_done_early_on_one_time_leaves_the_routines_other_time_due(
         paused_until=None,
     )
     assert await repo.mark_done_early(A, early, NOW - timedelta(hours=1))
+    # the 08:00 slot moved on to tomorrow, so /plan tells the truth
+    [entry] = await repo.get_plan(A)
+    assert entry.due_at(time(8, 0)) == early.next_due
     noon = DUE.replace(hour=12, minute=0, second=5)
-    assert (await repo.materialize_due(noon, 100, placer(noon))).placed == 2
+    assert (await repo.materialize_due(noon, 100, placer(noon))).placed == 1
     history = await repo.history(A)
     assert [(n.local_time, n.outcome) for n in history] == [
         (time(8, 0), Outcome.DONE),
@@ -117,7 +120,7 @@ async def test_done_early_on_one_time_leaves_the_routines_other_time_due(
     assert [c.local_time for c in claims] == [time(12, 0)]
 
 
-async def test_recover_in_flight_requeues_claims_a_crash_left(repo: Repository) -> None:
+async def test_claims_a_crash_left_are_sent_again_once(repo: Repository) -> None:
     await user_with_yoga(repo, A)
     await repo.materialize_due(NOW, 100, placer())
     claims = await repo.claim_sends(NOW, 100, CATCH_UP)

@@ -67,10 +67,17 @@ async def plan_text(services: Services, user_id: int) -> str:
     assert user is not None
     assert user.zone is not None
     tz = resolve_zone(user.zone)
-    entries = [
-        (e.routine, e.enabled, e.times, e.next_due.astimezone(tz) if e.next_due else None)
-        for e in await services.repo.get_plan(user_id)
-    ]
+    entries = []
+    for entry in await services.repo.get_plan(user_id):
+        upcoming = entry.next_send(tz, user.paused_until)
+        entries.append(
+            (
+                entry.routine,
+                entry.enabled,
+                entry.times,
+                upcoming.astimezone(tz) if upcoming else None,
+            )
+        )
     return texts.plan(
         entries,
         user.zone,

@@ -24,6 +24,7 @@ from schedules.nudges import OPEN_OUTCOMES, Outcome, place_occurrence, snooze_un
 from schedules.parsing import ALONE_ANSWERS, parse_answer
 from schedules.prompts import prompt_for
 from schedules.recurrence import local_date, occurrence
+from schedules.today import OPEN_STATES, Recorded, SlotState, TodayItem, slot_state
 from schedules.zones import resolve_zone
 
 
@@ -186,25 +187,35 @@ class Nudges(Feature):
     async def _today_view(self, user: User) -> tuple[str, InlineKeyboardMarkup | None]:
         """Planned and recorded nudges of the user's local today, merged by routine and time."""
         assert user.zone is not None
-        day = local_date(self.services.now(), resolve_zone(user.zone))
+        tz = resolve_zone(user.zone)
+        now = self.services.now()
+        day = local_date(now, tz)
         recorded = {
-            (n.routine, n.local_time): n.outcome
+            (n.routine, n.local_time): Recorded(n.outcome, n.sends, n.send_at)
             for n in await self.services.repo.nudges_on(user.user_id, day)
         }
         planned = {
-            (entry.routine, at)
+            (entry.routine, at): entry.due_at(at)
             for entry in await self.services.repo.get_plan(user.user_id)
             if entry.enabled
             for at in entry.times
         }
-        rows = sorted(
-            ((r, at, recorded.get((r, at))) for r, at in planned | recorded.keys()),
-            key=lambda row: (row[1], row[0]),
-        )
+        items = []
+        for routine, at in sorted(planned.keys() | recorded.keys(), key=lambda k: (k[1], k[0])):
+            state, until = slot_state(
+                day,
+                at,
+                tz,
+                now,
+                recorded=recorded.get((routine, at)),
+                slot_due=planned.get((routine, at)),
+                paused_until=user.paused_until,
+            )
+            items.append(TodayItem(routine, at, state, until.astimezone(tz) if until else None))
         open_items = [
-            (r, at) for r, at, outcome in rows if outcome is None or outcome in OPEN_OUTCOMES
+            (i.routine, i.at) for i in items if i.state in OPEN_STATES | {SlotState.PASSED}
         ]
-        return texts.today(day, rows), today_keyboard(day, open_items)
+        return texts.today(day, items), today_keyboard(day, open_items)
 
     async def mark_done_early(self, update: Update, _: Context) -> None:
         """A /today button: mark that nudge done, so it is not sent later today."""

@@ -66,8 +66,17 @@ class Plan(Feature):
             return
         entry = await self.services.set_times(user, routine, times)
         assert user.zone is not None
-        next_due = entry.next_due.astimezone(resolve_zone(user.zone)) if entry.next_due else None
-        await reply(update, texts.times_set(routine, entry.times, next_due))
+        tz = resolve_zone(user.zone)
+        upcoming = entry.next_send(tz, user.paused_until)
+        await reply(
+            update,
+            texts.times_set(
+                routine,
+                entry.times,
+                upcoming.astimezone(tz) if upcoming else None,
+                paused=user.paused_until is not None,
+            ),
+        )
 
     async def switch_on(self, update: Update, context: Context) -> None:
         """/on <routine>."""
