@@ -37,6 +37,7 @@ from bot.pacing import PriorityRateLimiter
 from bot.services import Services
 from bot.settings import Settings
 from bot.types import App, Context
+from bot.updates import Limits, Throttle, UserLanes
 
 _log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ def build_application(
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .rate_limiter(PriorityRateLimiter(settings.nudges_per_second))
+        .concurrent_updates(UserLanes(throttle=_throttle(settings), slow_down=_slow_down))
         .post_init(_on_start(services))
         .post_stop(_on_stop(services))
         .post_shutdown(_on_shutdown(services))
@@ -161,6 +163,19 @@ def _member_changed(services: Services) -> Callable[[Update, Context], Coroutine
             await services.repo.deactivate(change.from_user.id)
 
     return member_changed
+
+
+def _throttle(settings: Settings) -> Throttle:
+    """The per-user throttle with the configured burst and rate."""
+    return Throttle(Limits(burst=settings.user_burst, per_second=settings.user_per_second))
+
+
+async def _slow_down(update: Update) -> None:
+    """The throttle's one notice a minute: an alert on a button press, else a message."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.slow_down())
+    else:
+        await reply(update, texts.slow_down())
 
 
 async def _on_error(update: object, context: Context) -> None:

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     catch_up_hours: float = Field(default=2.0, ge=0, le=24)
     nudges_per_second: float = Field(default=29.5, gt=0, le=1000)
+    user_burst: float = Field(default=10, ge=1, le=100_000)
+    user_per_second: float = Field(default=1.0, gt=0, le=1000)
 
     @field_validator("log_level", mode="before")
     @classmethod
