@@ -166,8 +166,11 @@ def _member_changed(services: Services) -> Callable[[Update, Context], Coroutine
 
 
 def _throttle(settings: Settings) -> Throttle:
-    """The per-user throttle with the configured burst and rate."""
-    return Throttle(Limits(burst=settings.user_burst, per_second=settings.user_per_second))
+    """Per-user throttle; /stats and /export get a fifth of its burst, a twentieth of its rate."""
+    burst, rate = settings.user_burst, settings.user_per_second
+    return Throttle(
+        Limits(burst, rate, expensive_burst=max(2.0, burst / 5), expensive_per_second=rate / 20)
+    )
 
 
 async def _slow_down(update: Update) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from datetime import date
+from functools import partial
 
 from telegram import InputFile, Update
 from telegram.constants import ParseMode
@@ -16,7 +16,9 @@ from bot.charts import render_stats_chart
 from bot.export import nudges_csv
 from bot.handlers.common import PRIVATE, Feature, reply
 from bot.keyboards import forget_keyboard
+from bot.offload import RenderPool
 from bot.repo import Nudge
+from bot.services import Services
 from bot.types import Context
 from schedules.nudges import Outcome
 from schedules.recurrence import local_date
@@ -34,6 +36,10 @@ def _days_by_routine(history: list[Nudge]) -> dict[Routine, dict[date, DayState]
 
 class Insight(Feature):
     """Turning the records into something a person can see, take away or delete."""
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
+        self._renders = RenderPool()
 
     def handlers(self) -> list[BaseHandler[Update, Context, None]]:
         """This feature's handlers."""
@@ -55,7 +61,8 @@ class Insight(Feature):
         tz = resolve_zone(user.zone)
         today = local_date(self.services.now(), tz)
         joined = local_date(user.joined_at, tz)
-        days = _days_by_routine(await self.services.repo.history(user.user_id))
+        history = await self.services.repo.history(user.user_id)
+        days = _days_by_routine(history)
         stats = [routine_stats(r, days[r], today=today, joined=joined) for r in Routine]
         caption = texts.stats(
             [
@@ -70,8 +77,10 @@ class Insight(Feature):
                 for s in stats
             ]
         )
-        png = await asyncio.to_thread(
-            render_stats_chart, stats, days, today=today, title="Last 30 days"
+        png = await self._renders.render(
+            ("stats", user.user_id),
+            (today, joined, tuple(history)),
+            partial(render_stats_chart, stats, days, today=today, title="Last 30 days"),
         )
         await message.reply_photo(
             InputFile(png, filename="stats.png"), caption=caption, parse_mode=ParseMode.HTML
@@ -88,7 +97,11 @@ class Insight(Feature):
             await reply(update, texts.export_empty())
             return
         assert user.zone is not None
-        data = nudges_csv(history, user.zone, resolve_zone(user.zone))
+        data = await self._renders.render(
+            ("export", user.user_id),
+            (user.zone, tuple(history)),
+            partial(nudges_csv, history, user.zone, resolve_zone(user.zone)),
+        )
         await message.reply_document(
             InputFile(data, filename="facenudge-export.csv"),
             caption=texts.export_caption(len(history)),
@@ -112,6 +125,8 @@ class Insight(Feature):
             await query.edit_message_text(texts.forget_cancelled())
             return
         deleted = await self.services.repo.forget(query.from_user.id)
+        for kind in ("stats", "export"):
+            self._renders.forget((kind, query.from_user.id))
         await query.edit_message_text(texts.forgotten() if deleted else texts.forget_nothing())
 
     async def summary_off(self, update: Update, _: Context) -> None:
