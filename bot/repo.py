@@ -83,6 +83,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX messages_nudge ON messages(nudge_id);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # Start-up finds the sends a crash left in flight without reading every nudge.
+    """
+    CREATE INDEX nudges_sending ON nudges(delivery) WHERE delivery = 'sending';
+    """,
 )
 """Schema versions, applied in order; ``PRAGMA user_version`` records how many ran."""
 
@@ -263,6 +267,13 @@ class Repository:
     async def close(self) -> None:
         """Close the connection and its worker thread."""
         await self._db.close()
+
+    async def trace(self, callback: Callable[[str], None]) -> None:
+        """Hand every statement run from now on to ``callback`` (for the query-plan test).
+
+        The callback runs on the connection's worker thread and must not touch the database.
+        """
+        await self._db.set_trace_callback(callback)
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
