@@ -296,12 +296,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run(main_coro: Callable[[argparse.Namespace], Coroutine[Any, Any, None]]) -> None:
+def run(
+    main_coro: Callable[[argparse.Namespace], Coroutine[Any, Any, None]],
+    parse: Callable[[], argparse.Namespace] = parse_args,
+) -> None:
+    """Quiet logging, PTB's timedelta mode, then ``main_coro`` with the parsed arguments."""
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.ERROR)  # bm25s sets its own logger to DEBUG
     logging.basicConfig(level=logging.ERROR, handlers=[handler])
-    asyncio.run(main_coro(parse_args()))
+    asyncio.run(main_coro(parse()))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from telegram import BotCommand, ChatMember, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
+    BaseUpdateProcessor,
     ChatMemberHandler,
     Defaults,
     MessageHandler,
@@ -54,8 +55,12 @@ def build_application(
     clock: Clock = system_clock,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
+    update_processor: BaseUpdateProcessor | None = None,
 ) -> App:
-    """Everything wired together; the database opens in post_init, closes in post_shutdown."""
+    """Everything wired together; the database opens in post_init, closes in post_shutdown.
+
+    ``update_processor`` replaces the per-user lanes and throttle (benchmarks' baselines).
+    """
     services = Services(settings, clock, FaqIndex.load())
     builder = (
         Application.builder()
@@ -64,7 +69,9 @@ def build_application(
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .rate_limiter(PriorityRateLimiter(settings.nudges_per_second))
-        .concurrent_updates(UserLanes(throttle=_throttle(settings), slow_down=_slow_down))
+        .concurrent_updates(
+            update_processor or UserLanes(throttle=_throttle(settings), slow_down=_slow_down)
+        )
         .post_init(_on_start(services))
         .post_stop(_on_stop(services))
         .post_shutdown(_on_shutdown(services))
