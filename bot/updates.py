@@ -217,9 +217,12 @@ class UserLanes(BaseUpdateProcessor):
             if verdict is not Verdict.RUN:
                 if isinstance(coroutine, Coroutine):
                     coroutine.close()
-                _log.info("update dropped by the throttle", extra={"user_id": key})
-                if verdict is Verdict.DROP_AND_TELL and self._slow_down is not None:
-                    await self._tell(update)
+                if verdict is Verdict.DROP_AND_TELL:
+                    _log.info("throttled a user sending too fast", extra={"user_id": key})
+                    if self._slow_down is not None:
+                        await self._tell(update)
+                else:
+                    _log.debug("update dropped by the throttle", extra={"user_id": key})
                 return
         async with self._lanes.hold(key):
             await coroutine
