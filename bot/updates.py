@@ -28,6 +28,10 @@ from telegram.ext import BaseUpdateProcessor
 EXPENSIVE_COMMANDS: Final = frozenset({"stats", "export"})
 """Commands whose answer is rendered (a chart, a CSV), so they get their own tighter limit."""
 
+MAX_CONCURRENT: Final = 128
+"""Updates in progress at once: half of PTB's 256-connection pool, so that however busy the
+handlers are, the dispatcher's sends still find a connection instead of a pool timeout."""
+
 _log = logging.getLogger(__name__)
 
 
@@ -183,7 +187,7 @@ class UserLanes(BaseUpdateProcessor):
 
     def __init__(
         self,
-        max_concurrent_updates: int = 256,
+        max_concurrent_updates: int = MAX_CONCURRENT,
         *,
         throttle: Throttle | None = None,
         slow_down: Notify | None = None,
