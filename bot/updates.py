@@ -6,7 +6,7 @@ everyone. ``UserLanes`` is the ``BaseUpdateProcessor`` PTB calls for every updat
 different users run side by side, while one user's updates queue on that user's lane and run in
 the order they arrived (a ``/set`` then a ``/plan`` always shows the new time). Before an update
 joins its lane, the user's token bucket decides whether it runs at all: a burst, then a steady
-rate; past it the update is dropped at once (no slot held, nothing queued), and the user hears
+rate; past it the update is dropped at once (it never waits in a lane), and the user hears
 "slow down" at most once a minute. Expensive commands (``/stats``, ``/export``) take a token
 from a second, tighter bucket as well.
 """
@@ -163,9 +163,6 @@ class KeyedLanes(Generic[K]):
     def __init__(self) -> None:
         self._lanes: dict[K, _Lane] = {}
 
-    def __len__(self) -> int:
-        return len(self._lanes)
-
     @asynccontextmanager
     async def hold(self, key: K) -> AsyncIterator[None]:
         """Wait for the key's earlier holders (in arrival order), then hold it."""
@@ -204,11 +201,6 @@ class UserLanes(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to release; required by the interface."""
-
-    @property
-    def busy_lanes(self) -> int:
-        """How many users have an update running or waiting (0 when idle)."""
-        return len(self._lanes)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Throttle, then run the update on its sender's lane."""
