@@ -45,6 +45,7 @@ WINDOW: Final = 1.0
 GLOBAL_CHATS: Final = 3
 """429s for this many different chats within ``GLOBAL_SPAN`` mean the global limit was hit."""
 GLOBAL_SPAN: Final = 5.0
+"""Seconds a 429 is remembered when telling one chat's flood from the global limit."""
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -102,8 +103,8 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
             self._chat_paused = {k: v for k, v in self._chat_paused.items() if v > now}
         return start - now
 
-    def _flood(self, chat_id: object, delay: float) -> bool:
-        """Record a 429 and pause its lane (one chat, or all); True when every lane pauses."""
+    def _flood(self, chat_id: object, delay: float) -> None:
+        """Record a 429 and pause its lane: that chat's, or every lane when it looks global."""
         now = self._clock()
         until = now + delay + 0.1
         while self._floods and self._floods[0][0] <= now - GLOBAL_SPAN:
@@ -114,10 +115,9 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         if chat_id is None or len(chats) >= GLOBAL_CHATS:
             self._paused_until = max(self._paused_until, until)
             _log.warning("flood control: pausing every send for %.1f s", delay)
-            return True
+            return
         self._chat_paused[chat_id] = max(self._chat_paused.get(chat_id, 0.0), until)
         _log.warning("flood control: pausing one chat for %.1f s", delay)
-        return False
 
     def _window_wait(self) -> float:
         """How long a nudge must still wait so that its window keeps a slot free for people.
