@@ -153,6 +153,26 @@ async def test_a_flooding_user_is_throttled_and_told_once_while_others_are_answe
         assert len(replies_to(api, USER, HELP_TITLE)) < answered + 10
 
 
+async def test_a_flood_of_button_presses_gets_one_slow_down_toast(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    settings = make_settings(db, server.api_root, user_burst=10, user_per_second=1.0)
+    async with RunningBot(settings, clock):
+        since = len(api.messages(USER))
+        api.send_text(USER, "/faq")
+        await wait_text(api, "", since)
+        topics = api.last_message(USER)
+        presses = [api.press(USER, topics.message_id, topics.callback_data[0]) for _ in range(20)]
+        await api.wait_for(
+            lambda: any(a["text"] == SLOW_DOWN for a in api.callback_answers.values())
+        )
+        await api.wait_until_idle(quiet=0.3)
+        answers = [api.callback_answers[p]["text"] for p in presses if p in api.callback_answers]
+        assert answers.count(SLOW_DOWN) == 1
+        assert 9 <= len(answers) - 1 < 20  # the burst was answered, the rest dropped
+
+
 async def test_a_429_for_one_chat_holds_back_that_chat_only(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
