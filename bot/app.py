@@ -21,6 +21,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
+    BaseUpdateProcessor,
     ChatMemberHandler,
     Defaults,
     MessageHandler,
@@ -45,6 +46,7 @@ from bot.pacing import PriorityRateLimiter
 from bot.services import Services
 from bot.settings import Settings, Webhook
 from bot.types import App, Context
+from bot.updates import Limits, Throttle, UserLanes
 from bot.yoga import YogaCoach
 
 _log = logging.getLogger(__name__)
@@ -66,8 +68,12 @@ def build_application(
     elapsed: Elapsed = monotonic,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
+    update_processor: BaseUpdateProcessor | None = None,
 ) -> App:
-    """Everything wired together; the database opens in post_init, closes in post_shutdown."""
+    """Everything wired together; the database opens in post_init, closes in post_shutdown.
+
+    ``update_processor`` replaces the per-user lanes and throttle (benchmarks' baselines).
+    """
     services = Services(settings, clock, FaqIndex.load(), elapsed)
     builder = (
         Application.builder()
@@ -76,6 +82,9 @@ def build_application(
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .rate_limiter(PriorityRateLimiter(settings.nudges_per_second))
+        .concurrent_updates(
+            update_processor or UserLanes(throttle=_throttle(settings), slow_down=_slow_down)
+        )
         .post_init(_on_start(services))
         .post_stop(_on_stop(services))
         .post_shutdown(_on_shutdown(services))
@@ -235,6 +244,22 @@ async def _drop_foreign(update: Update, _: Context) -> None:
     kind = next((key for key in update.to_dict() if key != "update_id"), "unknown")
     _log.debug("ignored an update", extra={"update_id": update.update_id, "kind": kind})
     raise ApplicationHandlerStop
+
+
+def _throttle(settings: Settings) -> Throttle:
+    """Per-user throttle; /stats and /export get a fifth of its burst, a twentieth of its rate."""
+    burst, rate = settings.user_burst, settings.user_per_second
+    return Throttle(
+        Limits(burst, rate, expensive_burst=max(2.0, burst / 5), expensive_per_second=rate / 20)
+    )
+
+
+async def _slow_down(update: Update) -> None:
+    """The throttle's one notice a minute: an alert on a button press, else a message."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.slow_down())
+    else:
+        await reply(update, texts.slow_down())
 
 
 async def _on_error(update: object, context: Context) -> None:

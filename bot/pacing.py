@@ -6,7 +6,10 @@ take evenly spaced slots under a global rate and at most one per chat per second
 requests skip that queue and push the next nudge slot back. A nudge also checks what really
 went out in the last second, both lanes, and leaves room for a reply under Telegram's limit;
 replies themselves never wait for the window (the limit is about bulk sends, not answers).
-A ``429 retry_after`` pauses every lane for that long, then the request is retried.
+A ``429 retry_after`` caused by one chat (a reply burst to a flooding user, say) pauses that
+chat's lane only, so nobody else waits for it; a 429 on a request without a chat, or 429s for
+several chats within a few seconds, is Telegram's global limit and pauses every lane. Either
+way the request is retried after the pause.
 
 Sends are dated when they start: counting a send from when its answer returns, and counting the
 ones in flight as well, books each send for a second plus a round trip and caps a real network at
@@ -46,6 +49,10 @@ WINDOW: Final = 1.0
 """The sliding window Telegram counts sends in."""
 FIRST_ROUND_TRIP: Final = 0.1
 """A guess until the first answers are timed."""
+GLOBAL_CHATS: Final = 3
+"""429s for this many different chats within ``GLOBAL_SPAN`` mean the global limit was hit."""
+GLOBAL_SPAN: Final = 5.0
+"""Seconds a 429 is remembered when telling one chat's flood from the global limit."""
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -74,6 +81,8 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._chat_next: dict[object, float] = {}
+        self._chat_paused: dict[object, float] = {}
+        self._floods: deque[tuple[float, object]] = deque()
         self._cap = max(WINDOW_LIMIT, math.ceil(per_second))
         self._recent: deque[float] = deque()
 
@@ -87,15 +96,37 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         """Book the next send slot and return how long to wait for it."""
         now = self._clock()
         if not nudge:
+            paused = max(self._paused_until, self._chat_paused.get(chat_id, 0.0))
             self._next_slot = max(self._next_slot, now) + self._interval
             self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), now + self._per_chat)
-            return max(0.0, self._paused_until - now)
-        start = max(now, self._next_slot, self._paused_until, self._chat_next.get(chat_id, 0.0))
-        self._next_slot = start + self._interval
+            return max(0.0, paused - now)
+        slot = max(now, self._next_slot, self._paused_until)
+        start = max(slot, self._chat_paused.get(chat_id, 0.0), self._chat_next.get(chat_id, 0.0))
+        if start == slot:
+            self._next_slot = slot + self._interval
+        # else this chat must wait anyway: it keeps no one else's slot, and the window check
+        # (what really went out) keeps its late send under the overall limit
         self._chat_next[chat_id] = start + self._per_chat
         if len(self._chat_next) > 50_000:
             self._chat_next = {k: v for k, v in self._chat_next.items() if v > now}
+            self._chat_paused = {k: v for k, v in self._chat_paused.items() if v > now}
         return start - now
+
+    def _flood(self, chat_id: object, delay: float) -> None:
+        """Record a 429 and pause its lane: that chat's, or every lane when it looks global."""
+        now = self._clock()
+        until = now + delay + 0.1
+        while self._floods and self._floods[0][0] <= now - GLOBAL_SPAN:
+            self._floods.popleft()
+        if chat_id is not None:
+            self._floods.append((now, chat_id))
+        chats = {chat for _, chat in self._floods}
+        if chat_id is None or len(chats) >= GLOBAL_CHATS:
+            self._paused_until = max(self._paused_until, until)
+            _log.warning("flood control: pausing every send for %.1f s", delay)
+            return
+        self._chat_paused[chat_id] = max(self._chat_paused.get(chat_id, 0.0), until)
+        _log.warning("flood control: pausing one chat for %.1f s", delay)
 
     def _window_wait(self) -> float:
         """How long a nudge must still wait so that its window keeps a slot free for people.
@@ -134,7 +165,7 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         data: dict[str, Any],
         rate_limit_args: str | None,
     ) -> JSON:
-        """Wait for a slot (nudges) or go now (replies); honour 429 by pausing everyone."""
+        """Wait for a slot (nudges) or go now (replies); honour 429 by pausing its lane."""
         chat_id = data.get("chat_id")
         paced = endpoint.lower() in _SENDS and chat_id is not None
         for attempt in range(self._max_retries + 1):
@@ -157,8 +188,7 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
                 if attempt == self._max_retries:
                     raise
                 delay = retry_seconds(error)
-                self._paused_until = max(self._paused_until, self._clock() + delay + 0.1)
-                _log.warning("flood control: pausing sends for %.1f s", delay)
+                self._flood(chat_id, delay)
                 if not paced:
                     await asyncio.sleep(delay + 0.1)
         raise AssertionError("unreachable")

@@ -148,6 +148,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX food_day ON food_intake(user_id, local_date);
     """,
+    # the yoga coach looks for running sessions every few seconds
+    """
+    CREATE INDEX yoga_sessions_running ON yoga_sessions(id) WHERE state = 'running';
+    """,
 )
 """Schema versions, applied in order; ``PRAGMA user_version`` records how many ran.
 
@@ -541,6 +545,13 @@ class Repository:
     async def close(self) -> None:
         """Close the connection and its worker thread."""
         await self._db.close()
+
+    async def trace(self, callback: Callable[[str], None]) -> None:
+        """Hand every statement run from now on to ``callback`` (for the query-plan test).
+
+        The callback runs on the connection's worker thread and must not touch the database.
+        """
+        await self._db.set_trace_callback(callback)
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     nudges_per_second: float = Field(default=29.5, gt=0, le=1000)
     max_in_flight: int = Field(default=16, ge=1, le=256)
     """Cap on nudge sends on the wire at once: after ``kill -9`` at most these can repeat."""
+    user_burst: float = Field(default=10, ge=1, le=100_000)
+    user_per_second: float = Field(default=1.0, gt=0, le=1000)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -433,6 +433,14 @@ def too_long(limit: int) -> str:
     return f"That's a lot of text! Please keep it under {limit} characters."
 
 
+def slow_down() -> str:
+    """Told at most once a minute to someone sending faster than the throttle lets through."""
+    return (
+        "🐢 That's a lot of messages at once — I'm skipping some so everyone gets an answer. "
+        "Give me a few seconds, then carry on."
+    )
+
+
 def export_caption(count: int) -> str:
     """The CSV export's caption."""
     return f"📄 Your records: {count} nudge{'' if count == 1 else 's'}."

@@ -83,9 +83,7 @@ def place_occurrence(
     )
 
 
-def first_due(
-    at: time, tz: tzinfo, now: datetime, taken: Collection[datetime] = ()
-) -> datetime:
+def first_due(at: time, tz: tzinfo, now: datetime, taken: Collection[datetime] = ()) -> datetime:
     """The first time a newly planned slot falls due: its next occurrence from now.
 
     Occurrences in ``taken`` already have their nudge (marked done early, say): the dispatcher

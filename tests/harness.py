@@ -41,6 +41,7 @@ def make_settings(db: Path, api_root: str, **overrides: object) -> Settings:
         "telegram_bot_token": TOKEN,
         "telegram_api_url": api_root,
         "database_path": db,
+        "user_burst": 1000,  # tests type faster than people; throttle tests pass the real limit
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import types
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from telegram.error import RetryAfter
 
 from bot import pacing
-from bot.pacing import NUDGE, PriorityRateLimiter
+from bot.pacing import JSON, NUDGE, PriorityRateLimiter
 
 RATE = 29.0
 TELEGRAM_LIMIT = 30
@@ -51,7 +52,7 @@ async def send(
     callback: Any = None,
     endpoint: str = "sendMessage",
 ) -> object:
-    async def ok() -> object:
+    async def ok() -> JSON:
         return {"chat": chat_id}
 
     return await lim.process_request(
@@ -99,25 +100,51 @@ async def test_second_nudge_to_the_same_chat_waits_a_second(fake: FakeTime) -> N
     assert lim2._reserve(5, nudge=True) >= 1.0
 
 
-async def test_retry_after_pauses_every_lane_and_retries(fake: FakeTime) -> None:
-    lim = limiter(fake)
+def flooded_once(seconds: float) -> Callable[[], Coroutine[Any, Any, JSON]]:
+    """A send that gets ``429 retry_after`` the first time and goes through the second."""
     attempts = 0
 
-    async def flood_once() -> object:
+    async def callback() -> JSON:
         nonlocal attempts
         attempts += 1
         if attempts == 1:
-            raise RetryAfter(timedelta(seconds=3))
+            raise RetryAfter(timedelta(seconds=seconds))
         return {"ok": attempts}
 
-    assert await send(lim, 1, callback=flood_once) == {"ok": 2}
-    assert attempts == 2
+    return callback
+
+
+async def test_retry_after_for_one_chat_pauses_that_chat_only_and_retries(
+    fake: FakeTime,
+) -> None:
+    lim = limiter(fake)
+    assert await send(lim, 1, callback=flooded_once(3)) == {"ok": 2}
     assert fake.sleeps[-1] >= 3.0  # the retry itself waited out retry_after
-    # meanwhile every other send waits too: nudges and replies alike
-    assert lim._reserve(2, nudge=True) >= 3.0
-    assert lim._reserve(3, nudge=False) >= 3.0
+    # that chat waits, nudges and replies alike
+    assert lim._reserve(1, nudge=False) >= 2.9
+    assert lim._reserve(1, nudge=True) >= 2.9
+    # everyone else goes on: a reply at once, a nudge in its normal slot
+    assert lim._reserve(2, nudge=False) == 0.0
+    assert lim._reserve(3, nudge=True) < 1.0
     fake.now += 3.2
-    assert lim._reserve(4, nudge=False) == 0.0
+    assert lim._reserve(1, nudge=False) == 0.0
+
+
+async def test_retry_after_across_several_chats_pauses_every_lane(fake: FakeTime) -> None:
+    lim = limiter(fake)
+    for chat in (1, 2, 3):
+        await send(lim, chat, nudge=False, callback=flooded_once(3))
+    assert lim._reserve(4, nudge=False) >= 2.9
+    assert lim._reserve(5, nudge=True) >= 2.9
+
+
+async def test_retry_after_without_a_chat_pauses_every_lane(fake: FakeTime) -> None:
+    lim = limiter(fake)
+
+    answer = flooded_once(2)
+    assert await lim.process_request(answer, (), {}, "answerCallbackQuery", {}, None) == {"ok": 2}
+    assert lim._reserve(7, nudge=False) >= 1.9
+    assert lim._reserve(8, nudge=True) >= 1.9
 
 
 async def test_retry_after_on_an_unpaced_call_sleeps_then_retries(fake: FakeTime) -> None:

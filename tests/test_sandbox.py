@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import texts
 from bot.clock import VirtualClock
 from bot.sandbox import BANNER, parse_jump, run_sandbox
 from bot.settings import Settings
@@ -45,6 +46,12 @@ def test_acceptance_transcript_welcome_help_and_calcium_answer() -> None:
     assert re.search(r"1,000\D{1,6}1,300 mg", answer), answer
     assert "<" not in answer  # HTML is rendered to plain text
     assert "⚠" not in text  # the stand-in rejected nothing
+
+
+def test_a_piped_script_is_not_throttled_like_a_flood() -> None:
+    text = chat("/help\n" * 15)
+    assert text.count("bot> What I can do") == 15
+    assert texts.slow_down() not in text
 
 
 def test_clock_jump_shows_the_nudge_and_a_number_presses_done() -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from datetime import date
+from functools import partial
 
 from telegram import InputFile, Update
 from telegram.constants import ParseMode
@@ -17,7 +17,9 @@ from bot.export import nudges_csv
 from bot.handlers.common import PRIVATE, Feature, reply
 from bot.intake import stats_section
 from bot.keyboards import forget_keyboard
+from bot.offload import RenderPool
 from bot.repo import Nudge
+from bot.services import Services
 from bot.types import Context
 from schedules.nudges import Outcome, next_summary
 from schedules.parsing import parse_switch
@@ -36,6 +38,10 @@ def _days_by_routine(history: list[Nudge]) -> dict[Routine, dict[date, DayState]
 
 class Insight(Feature):
     """Turning the records into something a person can see, take away or delete."""
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
+        self._renders = RenderPool()
 
     def handlers(self) -> list[BaseHandler[Update, Context, None]]:
         """This feature's handlers."""
@@ -88,8 +94,10 @@ class Insight(Feature):
             ]
         )
         caption += intake
-        png = await asyncio.to_thread(
-            render_stats_chart, stats, days, today=today, title="Last 30 days"
+        png = await self._renders.render(
+            ("stats", user.user_id),
+            (today, joined, tuple(history)),
+            partial(render_stats_chart, stats, days, today=today, title="Last 30 days"),
         )
         await message.reply_photo(
             InputFile(png, filename="stats.png"), caption=caption, parse_mode=ParseMode.HTML
@@ -106,7 +114,11 @@ class Insight(Feature):
             await reply(update, texts.export_empty())
             return
         assert user.zone is not None
-        data = nudges_csv(history, user.zone, resolve_zone(user.zone))
+        data = await self._renders.render(
+            ("export", user.user_id),
+            (user.zone, tuple(history)),
+            partial(nudges_csv, history, user.zone, resolve_zone(user.zone)),
+        )
         await message.reply_document(
             InputFile(data, filename="facenudge-export.csv"),
             caption=texts.export_caption(len(history)),
@@ -130,6 +142,8 @@ class Insight(Feature):
             await query.edit_message_text(texts.forget_cancelled())
             return
         deleted = await self.services.repo.forget(query.from_user.id)
+        for kind in ("stats", "export"):
+            self._renders.forget((kind, query.from_user.id))
         await query.edit_message_text(texts.forgotten() if deleted else texts.forget_nothing())
 
     async def summary(self, update: Update, context: Context) -> None:
