@@ -41,6 +41,7 @@ from schedules.lifecycle import (
     advance,
 )
 from schedules.nudges import Occurrence, Outcome
+from schedules.recurrence import EVERY_DAY, Weekdays, days_mask, mask_days
 from schedules.routines import Routine
 from schedules.supplements import Dose, Food, Nutrient
 
@@ -146,6 +147,9 @@ MIGRATIONS: tuple[str, ...] = (
         added_at INTEGER NOT NULL
     );
     CREATE INDEX food_day ON food_intake(user_id, local_date);
+    """,
+    """
+    ALTER TABLE routines ADD COLUMN days INTEGER NOT NULL DEFAULT 127;
     """,
 )
 """Schema versions, applied in order; ``PRAGMA user_version`` records how many ran.
@@ -268,12 +272,13 @@ class User:
 
 @dataclass(frozen=True, slots=True)
 class PlanEntry:
-    """One routine of a user's plan with its times and when each next falls due."""
+    """One routine of a user's plan with its times, its weekdays and when it next falls due."""
 
     routine: Routine
     enabled: bool
     times: tuple[time, ...]
     next_due: datetime | None
+    days: Weekdays = EVERY_DAY
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +291,7 @@ class DueSlot:
     due: datetime
     zone: str
     paused_until: datetime | None
+    days: Weekdays = EVERY_DAY
 
 
 @dataclass(frozen=True, slots=True)
@@ -625,13 +631,15 @@ class Repository:
         enabled: bool,
         times: Iterable[time],
         dues: Mapping[time, datetime],
+        days: Weekdays = EVERY_DAY,
     ) -> None:
-        """Replace one routine's times; only enabled routines get a next due instant."""
+        """Replace one routine's times and weekdays; only enabled routines get a next due."""
         async with self._tx() as db:
             await db.execute(
-                "INSERT INTO routines (user_id, routine, enabled) VALUES (?, ?, ?) "
-                "ON CONFLICT (user_id, routine) DO UPDATE SET enabled = excluded.enabled",
-                (user_id, routine.value, int(enabled)),
+                "INSERT INTO routines (user_id, routine, enabled, days) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (user_id, routine) DO UPDATE SET enabled = excluded.enabled, "
+                "days = excluded.days",
+                (user_id, routine.value, int(enabled), days_mask(days)),
             )
             await db.execute(
                 "DELETE FROM slots WHERE user_id = ? AND routine = ?", (user_id, routine.value)
@@ -662,17 +670,19 @@ class Repository:
     async def get_plan(self, user_id: int) -> list[PlanEntry]:
         """Every routine of the user's plan, in a stable order."""
         rows = await self._fetchall(
-            "SELECT r.routine, r.enabled, s.local_time, s.next_due FROM routines r "
+            "SELECT r.routine, r.enabled, r.days, s.local_time, s.next_due FROM routines r "
             "LEFT JOIN slots s ON s.user_id = r.user_id AND s.routine = r.routine "
             "WHERE r.user_id = ? ORDER BY r.routine, s.local_time",
             [user_id],
         )
         enabled: dict[Routine, bool] = {}
+        days: dict[Routine, Weekdays] = {}
         times: dict[Routine, list[time]] = {}
         dues: dict[Routine, list[datetime]] = {}
         for row in rows:
             routine = Routine(row["routine"])
             enabled[routine] = bool(row["enabled"])
+            days[routine] = mask_days(row["days"])
             times.setdefault(routine, [])
             dues.setdefault(routine, [])
             if row["local_time"] is not None:
@@ -680,7 +690,7 @@ class Repository:
             if row["next_due"] is not None:
                 dues[routine].append(from_ts(row["next_due"]))
         plan = {
-            r: PlanEntry(r, enabled[r], tuple(times[r]), min(dues[r], default=None))
+            r: PlanEntry(r, enabled[r], tuple(times[r]), min(dues[r], default=None), days[r])
             for r in enabled
         }
         return [plan[r] for r in Routine if r in plan]
@@ -772,8 +782,9 @@ class Repository:
         """
         async with self._tx() as db:
             async with db.execute(
-                "SELECT s.user_id, s.routine, s.local_time, s.next_due, u.zone, u.paused_until "
-                "FROM slots s JOIN users u ON u.user_id = s.user_id "
+                "SELECT s.user_id, s.routine, s.local_time, s.next_due, u.zone, u.paused_until, "
+                "r.days FROM slots s JOIN users u ON u.user_id = s.user_id "
+                "JOIN routines r ON r.user_id = s.user_id AND r.routine = s.routine "
                 "WHERE s.next_due <= ? ORDER BY s.next_due LIMIT ?",
                 (to_ts(now), limit),
             ) as cursor:
@@ -791,6 +802,7 @@ class Repository:
                         due=from_ts(row["next_due"]),
                         zone=row["zone"],
                         paused_until=_opt_dt(row["paused_until"]),
+                        days=mask_days(row["days"]),
                     )
                     occ = place(slot)
                 except Exception:
@@ -831,21 +843,26 @@ class Repository:
             )
             return Placement(placed=len(inserts), parked=len(parked))
 
-    async def rederive_dues(self, dues: Callable[[time, str], datetime]) -> int:
+    async def rederive_dues(self, dues: Callable[[time, str, Weekdays], datetime]) -> int:
         """Give every scheduled slot a fresh next due instant (after the wall clock jumped).
 
-        ``dues(local_time, zone)`` computes it; a slot whose zone fails to resolve is parked.
+        ``dues(local_time, zone, days)`` computes it; a slot whose zone fails to resolve is
+        parked.
         """
         async with self._tx() as db:
             async with db.execute(
-                "SELECT s.user_id, s.routine, s.local_time, u.zone FROM slots s "
-                "JOIN users u ON u.user_id = s.user_id WHERE s.next_due IS NOT NULL"
+                "SELECT s.user_id, s.routine, s.local_time, u.zone, r.days FROM slots s "
+                "JOIN users u ON u.user_id = s.user_id "
+                "JOIN routines r ON r.user_id = s.user_id AND r.routine = s.routine "
+                "WHERE s.next_due IS NOT NULL"
             ) as cursor:
                 rows = list(await cursor.fetchall())
             updates: list[tuple[object, ...]] = []
             for row in rows:
                 try:
-                    due: int | None = to_ts(dues(_time(row["local_time"]), row["zone"]))
+                    due: int | None = to_ts(
+                        dues(_time(row["local_time"]), row["zone"], mask_days(row["days"]))
+                    )
                 except Exception:
                     due = None
                 updates.append((due, row["user_id"], row["routine"], row["local_time"]))

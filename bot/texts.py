@@ -12,6 +12,7 @@ from typing import Final
 
 from schedules.nudges import PAUSED_UNTIL_RESUMED, Outcome
 from schedules.parsing import MAX_TIMES, NAG_MINUTES, NAG_TIMES, PAUSE_DAYS, SNOOZE_MINUTES
+from schedules.recurrence import EVERY_DAY, Weekdays
 from schedules.routines import Routine
 from schedules.supplements import (
     CALCIUM_MAX_MG,
@@ -63,7 +64,7 @@ COMMANDS: Final[tuple[tuple[str, str], ...]] = (
     ("start", "set up, or start again"),
     ("today", "today's routines and their state"),
     ("plan", "your plan and the next nudge"),
-    ("set", "set times: /set yoga 07:30 19:00"),
+    ("set", "set times and days: /set yoga 07:30 mon wed fri"),
     ("on", "switch a routine on: /on yoga"),
     ("off", "switch a routine off: /off yoga"),
     ("timezone", "show or change your time zone"),
@@ -191,8 +192,20 @@ def need_start() -> str:
     return "Press /start first so I can set you up — it takes ten seconds."
 
 
+_WEEKDAY_ABBR: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def weekdays(days: Weekdays) -> str:
+    """A routine's days as the user reads them: "daily", "Mon–Fri", "Mon Wed Fri"."""
+    if days >= EVERY_DAY:
+        return "daily"
+    if days == frozenset(range(5)):
+        return "Mon–Fri"
+    return " ".join(_WEEKDAY_ABBR[day] for day in sorted(days) if 0 <= day <= 6)
+
+
 def plan(
-    entries: Sequence[tuple[Routine, bool, Sequence[time], datetime | None]],
+    entries: Sequence[tuple[Routine, bool, Sequence[time], datetime | None, Weekdays]],
     zone: str,
     paused_until: datetime | None,
     snooze_minutes: int,
@@ -200,8 +213,9 @@ def plan(
 ) -> str:
     """/plan: each routine, its times, on/off and the next nudge in local time."""
     lines = [f"📋 <b>Your plan</b> ({escape(zone)})"]
-    for routine, enabled, times, next_due in entries:
+    for routine, enabled, times, next_due, days in entries:
         clock = ", ".join(_hhmm(t) for t in times) or "no times"
+        clock += f" {weekdays(days)}" if times and days != EVERY_DAY else ""
         if not enabled:
             state = "off"
         elif next_due is None:
@@ -217,7 +231,10 @@ def plan(
         if nag
         else "🔁 Unanswered nudges are not re-sent (/nag to change)."
     )
-    lines.append("Change times with <code>/set yoga 07:30</code>; /on and /off switch a routine.")
+    lines.append(
+        "Change times with <code>/set yoga 07:30</code>, days with "
+        "<code>/set yoga mon wed fri</code>; /on and /off switch a routine."
+    )
     return "\n".join(lines)
 
 
@@ -226,6 +243,9 @@ def set_usage() -> str:
     return (
         "To set times, name a routine and one or more 24-hour times, e.g. "
         "<code>/set yoga 07:30</code> or <code>/set moisturize 08:00 21:30</code>. "
+        "Add days if it is not every day: <code>/set yoga 07:30 mon wed fri</code>, "
+        "<code>weekdays</code>, <code>weekends</code>, <code>mon-fri</code> or "
+        "<code>daily</code>. "
         "Routines: <code>yoga</code>, <code>moisturize</code>, <code>supplements</code>."
     )
 
@@ -236,6 +256,17 @@ def bad_times(text: str) -> str:
         f"⏱ “{escape(text[:60])}” isn't a time I understand. Use times like "
         "<code>07:30</code>, <code>21:00</code>, <code>7pm</code> or <code>noon</code> "
         f"(up to {MAX_TIMES} a day). Nothing was changed."
+    )
+
+
+def bad_days(text: str) -> str:
+    """A word among the times that is neither a time nor a day (the first one at fault)."""
+    return (
+        f"📅 “{escape(text[:60])}” isn't a time I understand, nor a day. Give times like "
+        "<code>07:30</code> or <code>7pm</code>, then days if it is not every day: "
+        "<code>mon wed fri</code>, <code>tue,thu</code>, <code>mon-fri</code>, "
+        "<code>weekdays</code>, <code>weekends</code> or <code>daily</code> — e.g. "
+        "<code>/set yoga 07:30 mon wed fri</code>. Nothing was changed."
     )
 
 
@@ -260,10 +291,13 @@ def unknown_routine(text: str, *, or_all: bool = False) -> str:
     )
 
 
-def times_set(routine: Routine, times: Sequence[time], next_due: datetime | None) -> str:
-    """Confirms /set."""
-    when = f" Next: {next_due:%a %H:%M}." if next_due else ""
-    return f"{_name(routine)} set to {', '.join(_hhmm(t) for t in times)}.{when}"
+def times_set(
+    routine: Routine, times: Sequence[time], next_due: datetime | None, days: Weekdays = EVERY_DAY
+) -> str:
+    """Confirms /set, with the days (unless daily) and the real next nudge."""
+    when = f" Next: {next_due:%a %d %b %H:%M}." if next_due else ""
+    on = f" on {weekdays(days)}" if days != EVERY_DAY else ""
+    return f"{_name(routine)} set to {', '.join(_hhmm(t) for t in times)}{on}.{when}"
 
 
 def switched(routine: Routine, enabled: bool) -> str:
@@ -516,14 +550,21 @@ def nag_usage() -> str:
     )
 
 
-def today(day: date, rows: Sequence[tuple[Routine, time, Outcome | None]]) -> str:
-    """/today: each of today's nudges with its state."""
-    if not rows:
+def today(
+    day: date,
+    rows: Sequence[tuple[Routine, time, Outcome | None]],
+    resting: Sequence[tuple[Routine, Weekdays, datetime | None]] = (),
+) -> str:
+    """/today: each of today's nudges with its state, and the routines that rest today."""
+    if not rows and not resting:
         return "Nothing planned today. /plan shows your routines."
     lines = [f"📅 <b>Today</b>, {day:%A %d %B}"]
     for routine, at, outcome in rows:
         state = OUTCOME_LABELS[outcome] if outcome else "🕒 later today"
         lines.append(f"{_hhmm(at)} {_name(routine)} — {state}")
+    for routine, days, next_due in resting:
+        when = f", next {next_due:%a %d %b %H:%M}" if next_due else ""
+        lines.append(f"😴 {_name(routine)} rests today ({weekdays(days)}{when})")
     return "\n".join(lines)
 
 

@@ -68,7 +68,13 @@ async def plan_text(services: Services, user_id: int) -> str:
     assert user.zone is not None
     tz = resolve_zone(user.zone)
     entries = [
-        (e.routine, e.enabled, e.times, e.next_due.astimezone(tz) if e.next_due else None)
+        (
+            e.routine,
+            e.enabled,
+            e.times,
+            e.next_due.astimezone(tz) if e.next_due else None,
+            e.days,
+        )
         for e in await services.repo.get_plan(user_id)
     ]
     return texts.plan(

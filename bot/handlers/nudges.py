@@ -186,17 +186,25 @@ class Nudges(Feature):
     async def _today_view(self, user: User) -> tuple[str, InlineKeyboardMarkup | None]:
         """Planned and recorded nudges of the user's local today, merged by routine and time."""
         assert user.zone is not None
-        day = local_date(self.services.now(), resolve_zone(user.zone))
+        tz = resolve_zone(user.zone)
+        day = local_date(self.services.now(), tz)
         recorded = {
             (n.routine, n.local_time): n.outcome
             for n in await self.services.repo.nudges_on(user.user_id, day)
         }
+        plan = [e for e in await self.services.repo.get_plan(user.user_id) if e.enabled and e.times]
         planned = {
             (entry.routine, at)
-            for entry in await self.services.repo.get_plan(user.user_id)
-            if entry.enabled
+            for entry in plan
+            if day.weekday() in entry.days
             for at in entry.times
         }
+        resting = [
+            (entry.routine, entry.days, entry.next_due.astimezone(tz) if entry.next_due else None)
+            for entry in plan
+            if day.weekday() not in entry.days
+            and not any(routine is entry.routine for routine, _ in recorded)
+        ]
         rows = sorted(
             ((r, at, recorded.get((r, at))) for r, at in planned | recorded.keys()),
             key=lambda row: (row[1], row[0]),
@@ -204,7 +212,7 @@ class Nudges(Feature):
         open_items = [
             (r, at) for r, at, outcome in rows if outcome is None or outcome in OPEN_OUTCOMES
         ]
-        return texts.today(day, rows), today_keyboard(day, open_items)
+        return texts.today(day, rows, resting), today_keyboard(day, open_items)
 
     async def mark_done_early(self, update: Update, _: Context) -> None:
         """A /today button: mark that nudge done, so it is not sent later today."""
@@ -220,6 +228,10 @@ class Nudges(Feature):
         now = self.services.now()
         if early is None or early.day != local_date(now, tz):
             await query.answer(texts.STALE_BUTTON)
+            return
+        plan = {entry.routine: entry for entry in await self.services.repo.get_plan(user.user_id)}
+        if early.routine in plan and early.day.weekday() not in plan[early.routine].days:
+            await query.answer(texts.STALE_BUTTON)  # the plan changed: today is a rest day now
             return
         due: datetime = occurrence(early.day, early.at, tz)
         occ = place_occurrence(

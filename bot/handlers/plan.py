@@ -19,7 +19,7 @@ from schedules.parsing import (
     parse_nag,
     parse_routine,
     parse_routines,
-    read_times,
+    read_schedule,
     split_routine,
 )
 from schedules.routines import Routine
@@ -48,7 +48,7 @@ class Plan(Feature):
             await reply(update, await plan_text(self.services, user.user_id))
 
     async def set_times(self, update: Update, context: Context) -> None:
-        """/set <routine> <HH:MM> [HH:MM ...]; the routine may be several words (face yoga)."""
+        """/set <routine> <HH:MM> [HH:MM ...] [days]; the routine may be several words."""
         user = await self.user_with_zone(update, context)
         if user is None:
             return
@@ -60,14 +60,14 @@ class Plan(Feature):
         if routine is None:
             await reply(update, texts.unknown_routine(words))
             return
-        times = read_times(time_args)
-        if isinstance(times, TimesRejected):
-            await reply(update, _times_refused(times))
+        schedule = read_schedule(time_args)
+        if isinstance(schedule, TimesRejected):
+            await reply(update, _times_refused(schedule))
             return
-        entry = await self.services.set_times(user, routine, times)
+        entry = await self.services.set_times(user, routine, schedule.times or None, schedule.days)
         assert user.zone is not None
         next_due = entry.next_due.astimezone(resolve_zone(user.zone)) if entry.next_due else None
-        await reply(update, texts.times_set(routine, entry.times, next_due))
+        await reply(update, texts.times_set(routine, entry.times, next_due, entry.days))
 
     async def switch_on(self, update: Update, context: Context) -> None:
         """/on <routine>."""
@@ -157,4 +157,6 @@ def _times_refused(rejected: TimesRejected) -> str:
         return texts.too_many_times()
     if rejected.problem is TimesProblem.MISSING:
         return texts.set_usage()
+    if rejected.problem is TimesProblem.NOT_A_DAY:
+        return texts.bad_days(rejected.token)
     return texts.bad_times(rejected.token)
