@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import sqlite3
+from contextlib import closing
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot import texts
 from bot.clock import VirtualClock
 from bot.fakeapi import FakeBotApi, FakeBotApiServer
-from bot.repo import PlanEntry
+from bot.repo import MIGRATIONS, PlanEntry, Repository
 from schedules.recurrence import EVERY_DAY
 from schedules.routines import Routine
 from tests.harness import (
@@ -166,3 +169,44 @@ async def test_a_wall_clock_jump_keeps_off_days_off(
         clock.step_wall(timedelta(days=1))
         await bot.services.dispatcher.tick()
         assert (await yoga(bot)).next_due == morning(2).replace(second=0)
+
+
+async def test_a_today_button_for_a_day_that_became_a_rest_day_changes_nothing(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(morning(30, minute=0))
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        await command(api, "/today", "Today")
+        shown = api.last_message(USER)
+        data = shown.callback_data_for("✅ Facial yoga 08:00")
+        await command(api, "/set yoga tue thu", "set to")
+
+        mark = api.mark()
+        query = api.press(USER, shown.message_id, data)
+        await api.wait_for_call("answerCallbackQuery", after=mark)
+        assert api.callback_answers[query]["text"] == texts.STALE_BUTTON
+        assert await bot.services.repo.history(USER) == []
+
+
+async def test_a_plan_stored_before_weekdays_existed_stays_daily(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    version = next(i for i, m in enumerate(MIGRATIONS) if "routines ADD COLUMN days" in m)
+    with closing(sqlite3.connect(path)) as db:
+        for script in MIGRATIONS[:version]:
+            db.executescript(script)
+        db.executescript(
+            "INSERT INTO users (user_id, chat_id, zone, joined_at) VALUES (1, 1, 'UTC', 0);"
+            "INSERT INTO routines (user_id, routine, enabled) VALUES (1, 'yoga', 1);"
+            "INSERT INTO slots (user_id, routine, local_time, next_due) "
+            "VALUES (1, 'yoga', '08:00', 0);"
+        )
+        db.execute(f"PRAGMA user_version = {version}")
+        db.commit()
+    repo = await Repository.open(path)
+    try:
+        [entry] = await repo.get_plan(1)
+        assert (entry.times, entry.days) == ((time(8, 0),), EVERY_DAY)
+    finally:
+        await repo.close()
