@@ -126,6 +126,12 @@ async def test_days_change_alone_times_change_alone_and_daily_goes_back(
         assert "Facial yoga: 07:00 Mon–Fri — next Mon 30 Nov 07:00" in plan
         assert "Moisturizing: 08:00, 21:30 — next Sun 29 Nov 21:30" in plan
 
+        await command(api, "/set yoga 08:00 weekends", "set to")
+        # Sunday 20:00 in Berlin is Monday 04:00 in Tokyo: the next weekend morning is Saturday's
+        await command(api, "/timezone Asia/Tokyo", "Time zone set to")
+        tokyo = datetime(2026, 12, 5, 8, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+        assert (await yoga(bot)).next_due == tokyo
+
         await command(api, "/set yoga 07:00 daily", "set to")
         assert (await yoga(bot)).days == EVERY_DAY
 

@@ -251,6 +251,13 @@ def test_read_schedule_never_raises_and_gives_days_or_a_reason(args: list[str]) 
 
 
 @SETTINGS
+@given(st.text(max_size=40))
+def test_parse_weekdays_never_raises_and_gives_real_days(text: str) -> None:
+    days = parse_weekdays(text)
+    assert days is None or (days and days <= EVERY_DAY)
+
+
+@SETTINGS
 @given(
     st.lists(
         st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]), min_size=1, max_size=7
