@@ -208,7 +208,9 @@ class Dispatcher:
         if abs(drift) <= self._catch_up:
             return
         _log.warning("wall clock jumped by %s; next due times derived afresh", drift)
-        await self._repo.rederive_dues(lambda at, zone: first_due(at, resolve_zone(zone), now))
+        await self._repo.rederive_dues(
+            lambda at, zone, days: first_due(at, resolve_zone(zone), now, days)
+        )
 
     def _in_flight_target(self) -> int:
         """Sends to keep on the wire: Telegram's rate times the measured round trip, capped."""
@@ -259,6 +261,7 @@ class Dispatcher:
             now=self._clock(),
             catch_up=self._catch_up,
             paused_until=slot.paused_until,
+            days=slot.days,
         )
 
     @property

@@ -41,6 +41,7 @@ from schedules.lifecycle import (
     advance,
 )
 from schedules.nudges import Occurrence, Outcome
+from schedules.recurrence import EVERY_DAY, Weekdays, days_mask, mask_days
 from schedules.routines import Routine
 from schedules.supplements import Dose, Food, Nutrient
 from schedules.today import next_send
@@ -151,6 +152,9 @@ MIGRATIONS: tuple[str, ...] = (
     # the yoga coach looks for running sessions every few seconds
     """
     CREATE INDEX yoga_sessions_running ON yoga_sessions(id) WHERE state = 'running';
+    """,
+    """
+    ALTER TABLE routines ADD COLUMN days INTEGER NOT NULL DEFAULT 127;
     """,
 )
 """Schema versions, applied in order; ``PRAGMA user_version`` records how many ran.
@@ -273,12 +277,13 @@ class User:
 
 @dataclass(frozen=True, slots=True)
 class PlanEntry:
-    """One routine of a user's plan with its times and when each next falls due."""
+    """One routine of a user's plan with its times, its weekdays and when it next falls due."""
 
     routine: Routine
     enabled: bool
     times: tuple[time, ...]
     next_due: datetime | None
+    days: Weekdays = EVERY_DAY
     dues: tuple[datetime | None, ...] = ()
     """Each time's own next due instant, in the order of ``times``."""
 
@@ -289,7 +294,7 @@ class PlanEntry:
     def next_send(self, tz: tzinfo, paused_until: datetime | None) -> datetime | None:
         """When this routine really sends next, holiday mode applied (None: nothing to come)."""
         sends = (
-            next_send(due, at, tz, paused_until)
+            next_send(due, at, tz, paused_until, self.days)
             for at, due in zip(self.times, self.dues, strict=True)
         )
         return min((s for s in sends if s is not None), default=None)
@@ -305,6 +310,7 @@ class DueSlot:
     due: datetime
     zone: str
     paused_until: datetime | None
+    days: Weekdays = EVERY_DAY
 
 
 @dataclass(frozen=True, slots=True)
@@ -656,13 +662,15 @@ class Repository:
         enabled: bool,
         times: Iterable[time],
         dues: Mapping[time, datetime],
+        days: Weekdays = EVERY_DAY,
     ) -> None:
-        """Replace one routine's times; only enabled routines get a next due instant."""
+        """Replace one routine's times and weekdays; only enabled routines get a next due."""
         async with self._tx() as db:
             await db.execute(
-                "INSERT INTO routines (user_id, routine, enabled) VALUES (?, ?, ?) "
-                "ON CONFLICT (user_id, routine) DO UPDATE SET enabled = excluded.enabled",
-                (user_id, routine.value, int(enabled)),
+                "INSERT INTO routines (user_id, routine, enabled, days) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (user_id, routine) DO UPDATE SET enabled = excluded.enabled, "
+                "days = excluded.days",
+                (user_id, routine.value, int(enabled), days_mask(days)),
             )
             await db.execute(
                 "DELETE FROM slots WHERE user_id = ? AND routine = ?", (user_id, routine.value)
@@ -693,17 +701,19 @@ class Repository:
     async def get_plan(self, user_id: int) -> list[PlanEntry]:
         """Every routine of the user's plan, in a stable order."""
         rows = await self._fetchall(
-            "SELECT r.routine, r.enabled, s.local_time, s.next_due FROM routines r "
+            "SELECT r.routine, r.enabled, r.days, s.local_time, s.next_due FROM routines r "
             "LEFT JOIN slots s ON s.user_id = r.user_id AND s.routine = r.routine "
             "WHERE r.user_id = ? ORDER BY r.routine, s.local_time",
             [user_id],
         )
         enabled: dict[Routine, bool] = {}
+        days: dict[Routine, Weekdays] = {}
         times: dict[Routine, list[time]] = {}
         dues: dict[Routine, list[datetime | None]] = {}
         for row in rows:
             routine = Routine(row["routine"])
             enabled[routine] = bool(row["enabled"])
+            days[routine] = mask_days(row["days"])
             times.setdefault(routine, [])
             dues.setdefault(routine, [])
             if row["local_time"] is not None:
@@ -715,6 +725,7 @@ class Repository:
                 enabled[r],
                 tuple(times[r]),
                 min((d for d in dues[r] if d is not None), default=None),
+                days[r],
                 tuple(dues[r]),
             )
             for r in enabled
@@ -808,8 +819,9 @@ class Repository:
         """
         async with self._tx() as db:
             async with db.execute(
-                "SELECT s.user_id, s.routine, s.local_time, s.next_due, u.zone, u.paused_until "
-                "FROM slots s JOIN users u ON u.user_id = s.user_id "
+                "SELECT s.user_id, s.routine, s.local_time, s.next_due, u.zone, u.paused_until, "
+                "r.days FROM slots s JOIN users u ON u.user_id = s.user_id "
+                "JOIN routines r ON r.user_id = s.user_id AND r.routine = s.routine "
                 "WHERE s.next_due <= ? ORDER BY s.next_due LIMIT ?",
                 (to_ts(now), limit),
             ) as cursor:
@@ -827,6 +839,7 @@ class Repository:
                         due=from_ts(row["next_due"]),
                         zone=row["zone"],
                         paused_until=_opt_dt(row["paused_until"]),
+                        days=mask_days(row["days"]),
                     )
                     occ = place(slot)
                 except Exception:
@@ -867,21 +880,26 @@ class Repository:
             )
             return Placement(placed=len(inserts), parked=len(parked))
 
-    async def rederive_dues(self, dues: Callable[[time, str], datetime]) -> int:
+    async def rederive_dues(self, dues: Callable[[time, str, Weekdays], datetime]) -> int:
         """Give every scheduled slot a fresh next due instant (after the wall clock jumped).
 
-        ``dues(local_time, zone)`` computes it; a slot whose zone fails to resolve is parked.
+        ``dues(local_time, zone, days)`` computes it; a slot whose zone fails to resolve is
+        parked.
         """
         async with self._tx() as db:
             async with db.execute(
-                "SELECT s.user_id, s.routine, s.local_time, u.zone FROM slots s "
-                "JOIN users u ON u.user_id = s.user_id WHERE s.next_due IS NOT NULL"
+                "SELECT s.user_id, s.routine, s.local_time, u.zone, r.days FROM slots s "
+                "JOIN users u ON u.user_id = s.user_id "
+                "JOIN routines r ON r.user_id = s.user_id AND r.routine = s.routine "
+                "WHERE s.next_due IS NOT NULL"
             ) as cursor:
                 rows = list(await cursor.fetchall())
             updates: list[tuple[object, ...]] = []
             for row in rows:
                 try:
-                    due: int | None = to_ts(dues(_time(row["local_time"]), row["zone"]))
+                    due: int | None = to_ts(
+                        dues(_time(row["local_time"]), row["zone"], mask_days(row["days"]))
+                    )
                 except Exception:
                     due = None
                 updates.append((due, row["user_id"], row["routine"], row["local_time"]))

@@ -15,6 +15,7 @@ from bot.faq import FaqIndex
 from bot.repo import PlanEntry, Repository, User
 from bot.settings import Settings
 from schedules.nudges import first_due, next_summary
+from schedules.recurrence import Weekdays
 from schedules.routines import DEFAULT_TIMES, Routine
 from schedules.zones import resolve_zone
 
@@ -88,7 +89,9 @@ class Services:
             return await self.repo.get_plan(user.user_id)
         taken = await self.repo.recorded_dues(user.user_id, now)
         dues = {
-            (entry.routine, at): first_due(at, tz, now, taken.get((entry.routine, at), ()))
+            (entry.routine, at): first_due(
+                at, tz, now, entry.days, taken=taken.get((entry.routine, at), ())
+            )
             for entry in plan
             if entry.enabled
             for at in entry.times
@@ -100,25 +103,60 @@ class Services:
         await self._wake_for(user.user_id)
         return await self.repo.get_plan(user.user_id)
 
-    async def set_times(self, user: User, routine: Routine, times: Iterable[time]) -> PlanEntry:
-        """Replace a routine's daily times (and switch it on)."""
-        return await self._store(user, routine, enabled=True, times=tuple(times))
+    async def set_times(
+        self,
+        user: User,
+        routine: Routine,
+        times: Iterable[time] | None,
+        days: Weekdays | None = None,
+    ) -> PlanEntry:
+        """Replace a routine's daily times and/or weekdays (and switch it on).
+
+        What is not given (None) is kept, so "/set yoga 08:00" keeps a Mon/Wed/Fri plan's days
+        and "/set yoga weekends" keeps its times.
+        """
+        current = await self._entry(user, routine)
+        return await self._store(
+            user,
+            routine,
+            enabled=True,
+            times=current.times if times is None else tuple(times),
+            days=current.days if days is None else days,
+        )
 
     async def set_enabled(self, user: User, routine: Routine, enabled: bool) -> PlanEntry:
-        """Switch a routine on or off, keeping its times."""
+        """Switch a routine on or off, keeping its times and weekdays."""
+        current = await self._entry(user, routine)
+        return await self._store(
+            user, routine, enabled=enabled, times=current.times, days=current.days
+        )
+
+    async def _entry(self, user: User, routine: Routine) -> PlanEntry:
+        """The routine as planned now, or its default (daily, default times) if never planned."""
         current = {entry.routine: entry for entry in await self.repo.get_plan(user.user_id)}
-        times = current[routine].times if routine in current else DEFAULT_TIMES[routine]
-        return await self._store(user, routine, enabled=enabled, times=times)
+        if routine in current:
+            return current[routine]
+        return PlanEntry(routine, False, DEFAULT_TIMES[routine], None)
 
     async def _store(
-        self, user: User, routine: Routine, *, enabled: bool, times: tuple[time, ...]
+        self,
+        user: User,
+        routine: Routine,
+        *,
+        enabled: bool,
+        times: tuple[time, ...],
+        days: Weekdays,
     ) -> PlanEntry:
         assert user.zone is not None
         tz = resolve_zone(user.zone)
         now = self.now()
         taken = await self.repo.recorded_dues(user.user_id, now)
-        dues = {at: first_due(at, tz, now, taken.get((routine, at), ())) for at in times}
-        await self.repo.set_plan(user.user_id, routine, enabled=enabled, times=times, dues=dues)
+        dues = {
+            at: first_due(at, tz, now, days, taken=taken.get((routine, at), ())) for at in times
+        }
+        await self.repo.set_plan(
+            user.user_id, routine, enabled=enabled, times=times, dues=dues, days=days
+        )
         await self._wake_for(user.user_id)
         plan = {entry.routine: entry for entry in await self.repo.get_plan(user.user_id)}
         return plan[routine]

@@ -12,6 +12,7 @@ from typing import Final
 
 from schedules.nudges import PAUSED_UNTIL_RESUMED, Outcome
 from schedules.parsing import MAX_TIMES, NAG_MINUTES, NAG_TIMES, PAUSE_DAYS, SNOOZE_MINUTES
+from schedules.recurrence import EVERY_DAY, Weekdays
 from schedules.routines import Routine
 from schedules.supplements import (
     CALCIUM_MAX_MG,
@@ -64,7 +65,7 @@ COMMANDS: Final[tuple[tuple[str, str], ...]] = (
     ("start", "set up, or start again"),
     ("today", "today's routines and their state"),
     ("plan", "your plan and the next nudge"),
-    ("set", "set times: /set yoga 07:30 19:00"),
+    ("set", "set times and days: /set yoga 07:30 mon wed fri"),
     ("on", "switch a routine on: /on yoga"),
     ("off", "switch a routine off: /off yoga"),
     ("timezone", "show or change your time zone"),
@@ -192,8 +193,20 @@ def need_start() -> str:
     return "Press /start first so I can set you up — it takes ten seconds."
 
 
+_WEEKDAY_ABBR: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def weekdays(days: Weekdays) -> str:
+    """A routine's days as the user reads them: "daily", "Mon–Fri", "Mon Wed Fri"."""
+    if days >= EVERY_DAY:
+        return "daily"
+    if days == frozenset(range(5)):
+        return "Mon–Fri"
+    return " ".join(_WEEKDAY_ABBR[day] for day in sorted(days) if 0 <= day <= 6)
+
+
 def plan(
-    entries: Sequence[tuple[Routine, bool, Sequence[time], datetime | None]],
+    entries: Sequence[tuple[Routine, bool, Sequence[time], datetime | None, Weekdays]],
     zone: str,
     paused_until: datetime | None,
     snooze_minutes: int,
@@ -201,8 +214,9 @@ def plan(
 ) -> str:
     """/plan: each routine, its times, on/off and the next nudge in local time."""
     lines = [f"📋 <b>Your plan</b> ({escape(zone)})"]
-    for routine, enabled, times, next_due in entries:
+    for routine, enabled, times, next_due, days in entries:
         clock = ", ".join(_hhmm(t) for t in times) or "no times"
+        clock += f" {weekdays(days)}" if times and days != EVERY_DAY else ""
         if not enabled:
             state = "off"
         elif next_due is not None:
@@ -218,7 +232,10 @@ def plan(
         if nag
         else "🔁 Unanswered nudges are not re-sent (/nag to change)."
     )
-    lines.append("Change times with <code>/set yoga 07:30</code>; /on and /off switch a routine.")
+    lines.append(
+        "Change times with <code>/set yoga 07:30</code>, days with "
+        "<code>/set yoga mon wed fri</code>; /on and /off switch a routine."
+    )
     return "\n".join(lines)
 
 
@@ -227,6 +244,9 @@ def set_usage() -> str:
     return (
         "To set times, name a routine and one or more 24-hour times, e.g. "
         "<code>/set yoga 07:30</code> or <code>/set moisturize 08:00 21:30</code>. "
+        "Add days if it is not every day: <code>/set yoga 07:30 mon wed fri</code>, "
+        "<code>weekdays</code>, <code>weekends</code>, <code>mon-fri</code> or "
+        "<code>daily</code>. "
         "Routines: <code>yoga</code>, <code>moisturize</code>, <code>supplements</code>."
     )
 
@@ -237,6 +257,17 @@ def bad_times(text: str) -> str:
         f"⏱ “{escape(text[:60])}” isn't a time I understand. Use times like "
         "<code>07:30</code>, <code>21:00</code>, <code>7pm</code> or <code>noon</code> "
         f"(up to {MAX_TIMES} a day). Nothing was changed."
+    )
+
+
+def bad_days(text: str) -> str:
+    """A word among the times that is neither a time nor a day (the first one at fault)."""
+    return (
+        f"📅 “{escape(text[:60])}” isn't a time I understand, nor a day. Give times like "
+        "<code>07:30</code> or <code>7pm</code>, then days if it is not every day: "
+        "<code>mon wed fri</code>, <code>tue,thu</code>, <code>mon-fri</code>, "
+        "<code>weekdays</code>, <code>weekends</code> or <code>daily</code> — e.g. "
+        "<code>/set yoga 07:30 mon wed fri</code>. Nothing was changed."
     )
 
 
@@ -262,14 +293,20 @@ def unknown_routine(text: str, *, or_all: bool = False) -> str:
 
 
 def times_set(
-    routine: Routine, times: Sequence[time], next_due: datetime | None, *, paused: bool = False
+    routine: Routine,
+    times: Sequence[time],
+    next_due: datetime | None,
+    days: Weekdays = EVERY_DAY,
+    *,
+    paused: bool = False,
 ) -> str:
-    """Confirms /set; the next nudge is the real one, after any holiday."""
+    """Confirms /set, with the days (unless daily) and the real next nudge, after any holiday."""
     if next_due is not None:
         when = f" Next: {next_due:%a %d %b %H:%M}."
     else:
         when = " Paused until you /resume." if paused else ""
-    return f"{_name(routine)} set to {', '.join(_hhmm(t) for t in times)}.{when}"
+    on = f" on {weekdays(days)}" if days != EVERY_DAY else ""
+    return f"{_name(routine)} set to {', '.join(_hhmm(t) for t in times)}{on}.{when}"
 
 
 def switched(routine: Routine, enabled: bool) -> str:
@@ -543,14 +580,21 @@ SLOT_LABELS: Final = {
 }
 
 
-def today(day: date, items: Sequence[TodayItem]) -> str:
-    """/today: each of today's planned times with its state."""
-    if not items:
+def today(
+    day: date,
+    items: Sequence[TodayItem],
+    resting: Sequence[tuple[Routine, Weekdays, datetime | None]] = (),
+) -> str:
+    """/today: each of today's planned times with its state, and the routines resting today."""
+    if not items and not resting:
         return "Nothing planned today. /plan shows your routines."
     lines = [f"📅 <b>Today</b>, {day:%A %d %B}"]
     for item in items:
         until = f" until {_hhmm(item.until)}" if item.until else ""
         lines.append(f"{_hhmm(item.at)} {_name(item.routine)} — {SLOT_LABELS[item.state]}{until}")
+    for routine, days, next_due in resting:
+        when = f", next {next_due:%a %d %b %H:%M}" if next_due else ""
+        lines.append(f"😴 {_name(routine)} rests today ({weekdays(days)}{when})")
     return "\n".join(lines)
 
 

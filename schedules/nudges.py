@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
-from schedules.recurrence import day_end, local_date, next_occurrence, next_weekly
+from schedules.recurrence import (
+    EVERY_DAY,
+    Weekdays,
+    day_end,
+    local_date,
+    next_occurrence,
+    next_weekly,
+)
 from schedules.routines import Routine
 
 
@@ -58,11 +65,13 @@ def place_occurrence(
     now: datetime,
     catch_up: timedelta,
     paused_until: datetime | None,
+    days: Weekdays = EVERY_DAY,
 ) -> Occurrence:
     """Decide the fate of the occurrence due at ``due`` and find the one after it.
 
     A nudge due while the user is on holiday is recorded as paused; one that fell due longer
     ago than ``catch_up`` (the bot was down) is missed rather than sent in the middle of the night.
+    The next one falls on the routine's next planned weekday (``days``), so off days get nothing.
     """
     day = local_date(due, tz)
     if paused_until is not None and due < paused_until:
@@ -79,19 +88,26 @@ def place_occurrence(
         day_end=day_end(day, tz),
         answer_until=day_end(day + timedelta(days=1), tz),
         outcome=outcome,
-        next_due=next_occurrence(at, tz, due),
+        next_due=next_occurrence(at, tz, due, days),
     )
 
 
-def first_due(at: time, tz: tzinfo, now: datetime, taken: Collection[datetime] = ()) -> datetime:
-    """The first time a newly planned slot falls due: its next occurrence from now.
+def first_due(
+    at: time,
+    tz: tzinfo,
+    now: datetime,
+    days: Weekdays = EVERY_DAY,
+    *,
+    taken: Collection[datetime] = (),
+) -> datetime:
+    """The first time a newly planned slot falls due: its next occurrence from now on ``days``.
 
     Occurrences in ``taken`` already have their nudge (marked done early, say): the dispatcher
     would not send them again, so they are not the slot's next due time either.
     """
-    due = next_occurrence(at, tz, now)
+    due = next_occurrence(at, tz, now, days)
     while due in taken:
-        due = next_occurrence(at, tz, due)
+        due = next_occurrence(at, tz, due, days)
     return due
 
 

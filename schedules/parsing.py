@@ -1,5 +1,5 @@
-"""Parsers for what users type: command arguments (times, routines, minutes, days, nag rules)
-and short typed answers to a nudge ("done", "skip", "later").
+"""Parsers for what users type: command arguments (times, weekdays, routines, minutes, days,
+nag rules) and short typed answers to a nudge ("done", "skip", "later").
 
 Users type on phones, so the parsers are forgiving about form ("8", "08:00", "9:30pm", "19h",
 "noon", "moisturise", "vitamin d", "15 min") but strict about meaning: every value is
@@ -23,6 +23,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from schedules.nudges import Outcome
+from schedules.recurrence import EVERY_DAY, Weekdays
 from schedules.routines import Routine
 
 MAX_TIMES: Final = 6
@@ -121,6 +122,32 @@ _ROUTINE_ALIASES: Final[dict[str, Routine]] = {
         Routine.SUPPLEMENTS,
     ),
 }
+_WEEKDAY_WORDS: Final[dict[str, int]] = {
+    word: day
+    for day, names in enumerate(
+        (
+            ("mon", "monday"),
+            ("tue", "tues", "tuesday"),
+            ("wed", "weds", "wednesday"),
+            ("thu", "thur", "thurs", "thursday"),
+            ("fri", "friday"),
+            ("sat", "saturday"),
+            ("sun", "sunday"),
+        )
+    )
+    for name in names
+    for word in ({name, f"{name}s"} if len(name) > 4 else {name})
+}
+_DAY_GROUPS: Final[dict[str, Weekdays]] = {
+    **dict.fromkeys(("daily", "everyday", "day", "all days", "every day"), EVERY_DAY),
+    **dict.fromkeys(("weekdays", "weekday", "workdays", "workday"), frozenset(range(5))),
+    **dict.fromkeys(("weekends", "weekend"), frozenset({5, 6})),
+}
+_DAY_FILLERS = frozenset({"on", "every", "each", "and", "&", "+"})
+_DAY_RANGE_WORDS = frozenset({"-", "–", "—", "to", "till", "until", "through", "thru"})
+_DAY_RANGE = re.compile(r"(?P<a>[^\-–—]+)[\-–—](?P<b>[^\-–—]+)")
+_ROUTINE_STOPS = frozenset({"at", "@", "on", "every"})
+
 _ALL_WORDS = frozenset(
     {"all", "everything", "all routines", "every routine", "all of them", "all three"}
 )
@@ -178,15 +205,28 @@ class TimesProblem(StrEnum):
 
     MISSING = "missing"
     NOT_A_TIME = "not_a_time"
+    NOT_A_DAY = "not_a_day"
     TOO_MANY = "too_many"
 
 
 @dataclass(frozen=True, slots=True)
 class TimesRejected:
-    """A refused list of times: the problem, and for ``NOT_A_TIME`` the first token at fault."""
+    """A refused list of times: the problem, and for ``NOT_A_TIME``/``NOT_A_DAY`` the token."""
 
     problem: TimesProblem
     token: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """What ``/set`` asked for: daily times, and the weekdays if any were named.
+
+    ``times`` is empty when only days were given ("/set yoga weekends"), and ``days`` is None
+    when none were, so the routine keeps what it had.
+    """
+
+    times: tuple[time, ...]
+    days: Weekdays | None
 
 
 def parse_time(text: str) -> time | None:
@@ -242,17 +282,107 @@ def parse_times(args: Sequence[str]) -> tuple[time, ...] | None:
     return None if isinstance(result, TimesRejected) else result
 
 
+def parse_weekdays(text: str) -> Weekdays | None:
+    """Days from one word: a name ("mon", "Tuesday"), a group ("weekdays", "weekends",
+    "daily"), a range ("mon-fri", which may wrap: "fri-mon") or a list ("tue,thu",
+    "mon/wed/fri"); None for anything else. Days are ``date.weekday()`` values."""
+    if not isinstance(text, str) or len(text) > _MAX_TOKEN:
+        return None
+    key = " ".join(text.casefold().split()).strip(".")
+    if not key:
+        return None
+    if key in _DAY_GROUPS:
+        return _DAY_GROUPS[key]
+    if key in _WEEKDAY_WORDS:
+        return frozenset({_WEEKDAY_WORDS[key]})
+    parts = [part for part in re.split(r"[,;/|+&]", key) if part.strip()]
+    if len(parts) > 1:
+        days: set[int] = set()
+        for part in parts:
+            found = parse_weekdays(part)
+            if found is None:
+                return None
+            days |= found
+        return frozenset(days)
+    if (match := _DAY_RANGE.fullmatch(key)) is not None:
+        first = _WEEKDAY_WORDS.get(match["a"].strip())
+        last = _WEEKDAY_WORDS.get(match["b"].strip())
+        return None if first is None or last is None else _day_range(first, last)
+    return None
+
+
+def _day_range(first: int, last: int) -> Weekdays:
+    """Every day from ``first`` to ``last`` inclusive, wrapping past Sunday."""
+    return frozenset((first + step) % 7 for step in range((last - first) % 7 + 1))
+
+
+def read_schedule(args: Sequence[str]) -> Schedule | TimesRejected:
+    """``/set``'s times and weekdays ("07:30 mon wed fri", "8:00 21:30 daily", "7 mon-fri",
+    "8 on tue, thu"), or why they were refused; the days apply to every time.
+
+    A word that is neither a time nor a day ("funday") is refused as ``NOT_A_DAY``, a
+    number that is not a time as ``NOT_A_TIME``.
+    """
+    if isinstance(args, str):
+        return TimesRejected(TimesProblem.NOT_A_TIME, args)
+    if len(args) > _MAX_ARGS:
+        return TimesRejected(TimesProblem.TOO_MANY)
+    pieces: list[str] = []
+    for arg in args:
+        if not isinstance(arg, str) or len(arg) > _MAX_TOKEN * 4:
+            return TimesRejected(TimesProblem.NOT_A_TIME, str(arg)[:_MAX_TOKEN])
+        pieces += arg.replace(",", " ").replace(";", " ").split()
+    days: set[int] | None = None
+    rest: list[str] = []
+    index = 0
+    while index < len(pieces):
+        piece = pieces[index]
+        found = parse_weekdays(piece)
+        if found is not None and index + 2 < len(pieces):
+            ranged = _spelled_range(piece, pieces[index + 1], pieces[index + 2])
+            if ranged is not None:
+                found, index = ranged, index + 2
+        if found is not None:
+            days = (days or set()) | found
+        elif piece.casefold() not in _DAY_FILLERS:
+            rest.append(piece)
+        index += 1
+    times = read_times(rest)
+    if isinstance(times, TimesRejected):
+        if times.problem is TimesProblem.MISSING and days is not None:
+            return Schedule((), frozenset(days))
+        if times.problem is TimesProblem.NOT_A_TIME and _is_word(times.token):
+            return TimesRejected(TimesProblem.NOT_A_DAY, times.token)
+        return times
+    return Schedule(times, None if days is None else frozenset(days))
+
+
+def _spelled_range(first: str, word: str, last: str) -> Weekdays | None:
+    """ "mon to fri", "mon - fri": a range spelled over three words."""
+    if word.casefold() not in _DAY_RANGE_WORDS:
+        return None
+    start, end = _WEEKDAY_WORDS.get(first.casefold()), _WEEKDAY_WORDS.get(last.casefold())
+    return None if start is None or end is None else _day_range(start, end)
+
+
+def _is_word(token: str) -> bool:
+    """Letters only, as a misspelt day is, and not a lone am/pm."""
+    letters = token.strip(".!?")
+    return letters.isalpha() and not _AMPM.fullmatch(letters.casefold())
+
+
 def split_routine(args: Sequence[str]) -> tuple[str, list[str]]:
-    """``/set``'s arguments as the routine's words and the times after them.
+    """``/set``'s arguments as the routine's words and the times and days after them.
 
     A routine may take several words ("face yoga", "vitamin d"), so the times start at the
-    first argument that begins with a digit or is a time word ("noon"); a lone "at" before
-    them ("/set yoga at 8") is dropped.
+    first argument that begins with a digit or is a time word ("noon"), or at a day after the
+    routine ("/set yoga weekends 8"); a lone "at" or "on" before them ("/set yoga at 8") is
+    dropped.
     """
     words: list[str] = []
     for index, arg in enumerate(args):
-        if _starts_times(arg):
-            if words and words[-1].casefold() in {"at", "@"}:
+        if _starts_times(arg) or (words and parse_weekdays(arg.rstrip(",;")) is not None):
+            if words and words[-1].casefold() in _ROUTINE_STOPS:
                 words.pop()
             return " ".join(words), list(args[index:])
         words.append(arg)

@@ -4,6 +4,10 @@ APScheduler's CronTrigger fires twice on a fall-back night and shifts spring-for
 the gap, so occurrences are computed here from one candidate per local date: a time that does
 not exist that day fires at the first valid minute after it, a time that occurs twice fires
 once (the first time). Every function takes ``now``/``after`` as an argument.
+
+A routine may be planned on some weekdays only ("mon wed fri"): its days are a set of
+``date.weekday()`` values (0 = Monday, unlike PTB's ``days`` where 0 is Sunday), and an
+occurrence is only ever placed on a local date whose weekday is in the set.
 """
 
 from __future__ import annotations
@@ -11,6 +15,26 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 _MINUTE = timedelta(minutes=1)
+
+Weekdays = frozenset[int]
+"""The local weekdays a routine is planned on, as ``date.weekday()`` values (0 = Monday)."""
+
+EVERY_DAY: Weekdays = frozenset(range(7))
+"""A daily routine's days."""
+
+ALL_DAYS_MASK = 0b1111111
+"""``days_mask(EVERY_DAY)``: the stored value of a daily routine."""
+
+
+def days_mask(days: Weekdays) -> int:
+    """The days as a 7-bit mask (bit 0 = Monday), the form they are stored in."""
+    return sum(1 << day for day in days if 0 <= day <= 6)
+
+
+def mask_days(mask: int) -> Weekdays:
+    """The days of a stored 7-bit mask; an empty or out-of-range mask means every day."""
+    days = frozenset(day for day in range(7) if mask >> day & 1)
+    return days or EVERY_DAY
 
 
 def _exists(local: datetime) -> bool:
@@ -27,13 +51,16 @@ def occurrence(day: date, at: time, tz: tzinfo) -> datetime:
     return local.astimezone(UTC)
 
 
-def next_occurrence(at: time, tz: tzinfo, after: datetime) -> datetime:
-    """The first occurrence of ``at`` strictly after the instant ``after``."""
+def next_occurrence(at: time, tz: tzinfo, after: datetime, days: Weekdays = EVERY_DAY) -> datetime:
+    """The first occurrence of ``at`` strictly after the instant ``after`` on one of ``days``."""
+    if not days & EVERY_DAY:
+        raise ValueError(f"no weekday to plan on: {sorted(days)}")
     day = after.astimezone(tz).date()
     while True:
-        candidate = occurrence(day, at, tz)
-        if candidate > after:
-            return candidate
+        if day.weekday() in days:
+            candidate = occurrence(day, at, tz)
+            if candidate > after:
+                return candidate
         day += timedelta(days=1)
 
 

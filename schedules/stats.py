@@ -29,6 +29,9 @@ from schedules.routines import Routine
 #   ``today`` is not judged yet. SKIPPED and NONE days are neutral everywhere: they neither
 #   extend nor break a streak, are left out of adherence, and leave strength unchanged. Days
 #   before ``joined`` and after ``today`` are ignored.
+# * Only planned days count: a routine gets nudges only on its planned weekdays, so an off day
+#   (Tuesday in a Mon/Wed/Fri plan) has no nudges, is NONE, and neither breaks a streak nor
+#   lowers adherence; the streak counts planned days done in a row.
 # * Current streak: consecutive DONE days, neutral days passed over, ending today — or ending
 #   yesterday while today is not DONE yet (OPEN/SKIPPED/NONE). A MISSED day ends it.
 # * Adherence over N days: done / (done + missed) over the N calendar days ending ``today``

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from schedules.nudges import PAUSED_UNTIL_RESUMED, Outcome
-from schedules.recurrence import next_occurrence, occurrence
+from schedules.recurrence import EVERY_DAY, Weekdays, next_occurrence, occurrence
 from schedules.routines import Routine
 
 
@@ -92,7 +92,11 @@ def slot_state(
 
 
 def next_send(
-    slot_due: datetime | None, at: time, tz: tzinfo, paused_until: datetime | None
+    slot_due: datetime | None,
+    at: time,
+    tz: tzinfo,
+    paused_until: datetime | None,
+    days: Weekdays = EVERY_DAY,
 ) -> datetime | None:
     """When this planned time really sends next: its next due instant, or the first after a pause.
 
@@ -102,4 +106,4 @@ def next_send(
         return slot_due
     if paused_until >= PAUSED_UNTIL_RESUMED:
         return None
-    return next_occurrence(at, tz, paused_until - timedelta(microseconds=1))
+    return next_occurrence(at, tz, paused_until - timedelta(microseconds=1), days)

@@ -76,6 +76,7 @@ async def plan_text(services: Services, user_id: int) -> str:
                 entry.enabled,
                 entry.times,
                 upcoming.astimezone(tz) if upcoming else None,
+                entry.days,
             )
         )
     return texts.plan(

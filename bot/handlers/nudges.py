@@ -7,7 +7,7 @@ nudge) goes through the same repository call and the same edit of the nudge as t
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
@@ -194,12 +194,19 @@ class Nudges(Feature):
             (n.routine, n.local_time): Recorded(n.outcome, n.sends, n.send_at)
             for n in await self.services.repo.nudges_on(user.user_id, day)
         }
+        plan = [e for e in await self.services.repo.get_plan(user.user_id) if e.enabled and e.times]
         planned = {
             (entry.routine, at): entry.due_at(at)
-            for entry in await self.services.repo.get_plan(user.user_id)
-            if entry.enabled
+            for entry in plan
+            if day.weekday() in entry.days
             for at in entry.times
         }
+        resting = [
+            (entry.routine, entry.days, _local(entry.next_send(tz, user.paused_until), tz))
+            for entry in plan
+            if day.weekday() not in entry.days
+            and not any(routine is entry.routine for routine, _ in recorded)
+        ]
         items = []
         for routine, at in sorted(planned.keys() | recorded.keys(), key=lambda k: (k[1], k[0])):
             state, until = slot_state(
@@ -211,11 +218,11 @@ class Nudges(Feature):
                 slot_due=planned.get((routine, at)),
                 paused_until=user.paused_until,
             )
-            items.append(TodayItem(routine, at, state, until.astimezone(tz) if until else None))
+            items.append(TodayItem(routine, at, state, _local(until, tz)))
         open_items = [
             (i.routine, i.at) for i in items if i.state in OPEN_STATES | {SlotState.PASSED}
         ]
-        return texts.today(day, items), today_keyboard(day, open_items)
+        return texts.today(day, items, resting), today_keyboard(day, open_items)
 
     async def mark_done_early(self, update: Update, _: Context) -> None:
         """A /today button: mark that nudge done, so it is not sent later today."""
@@ -231,6 +238,10 @@ class Nudges(Feature):
         now = self.services.now()
         if early is None or early.day != local_date(now, tz):
             await query.answer(texts.STALE_BUTTON)
+            return
+        plan = {entry.routine: entry for entry in await self.services.repo.get_plan(user.user_id)}
+        if early.routine in plan and early.day.weekday() not in plan[early.routine].days:
+            await query.answer(texts.STALE_BUTTON)  # the plan changed: today is a rest day now
             return
         due: datetime = occurrence(early.day, early.at, tz)
         occ = place_occurrence(
@@ -272,3 +283,7 @@ async def _unless_unchanged(edit: Awaitable[object]) -> None:
     except BadRequest as error:
         if "not modified" not in str(error).lower():
             raise
+
+
+def _local(instant: datetime | None, tz: tzinfo) -> datetime | None:
+    return instant.astimezone(tz) if instant is not None else None

@@ -19,7 +19,7 @@ from schedules.parsing import (
     parse_nag,
     parse_routine,
     parse_routines,
-    read_times,
+    read_schedule,
     split_routine,
 )
 from schedules.routines import Routine
@@ -48,7 +48,7 @@ class Plan(Feature):
             await reply(update, await plan_text(self.services, user.user_id))
 
     async def set_times(self, update: Update, context: Context) -> None:
-        """/set <routine> <HH:MM> [HH:MM ...]; the routine may be several words (face yoga)."""
+        """/set <routine> <HH:MM> [HH:MM ...] [days]; the routine may be several words."""
         user = await self.user_with_zone(update, context)
         if user is None:
             return
@@ -60,11 +60,11 @@ class Plan(Feature):
         if routine is None:
             await reply(update, texts.unknown_routine(words))
             return
-        times = read_times(time_args)
-        if isinstance(times, TimesRejected):
-            await reply(update, _times_refused(times))
+        schedule = read_schedule(time_args)
+        if isinstance(schedule, TimesRejected):
+            await reply(update, _times_refused(schedule))
             return
-        entry = await self.services.set_times(user, routine, times)
+        entry = await self.services.set_times(user, routine, schedule.times or None, schedule.days)
         assert user.zone is not None
         tz = resolve_zone(user.zone)
         upcoming = entry.next_send(tz, user.paused_until)
@@ -74,6 +74,7 @@ class Plan(Feature):
                 routine,
                 entry.times,
                 upcoming.astimezone(tz) if upcoming else None,
+                entry.days,
                 paused=user.paused_until is not None,
             ),
         )
@@ -166,4 +167,6 @@ def _times_refused(rejected: TimesRejected) -> str:
         return texts.too_many_times()
     if rejected.problem is TimesProblem.MISSING:
         return texts.set_usage()
+    if rejected.problem is TimesProblem.NOT_A_DAY:
+        return texts.bad_days(rejected.token)
     return texts.bad_times(rejected.token)

@@ -1,0 +1,218 @@
+"""Weekday plans end to end over HTTP: /set with days, /plan, /today, the dispatcher, /stats."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot import texts
+from bot.clock import VirtualClock
+from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from bot.repo import MIGRATIONS, PlanEntry, Repository
+from schedules.recurrence import EVERY_DAY
+from schedules.routines import Routine
+from tests.harness import (
+    USER,
+    RunningBot,
+    jump,
+    make_settings,
+    nudges_for,
+    onboard,
+    wait_text,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+SUNDAY_EVENING = datetime(2026, 11, 29, 20, 0, tzinfo=BERLIN)
+"""A Sunday; the week after it runs Mon 30 Nov to Sun 6 Dec 2026."""
+
+
+def morning(day: int, minute: int = 30) -> datetime:
+    """07:<minute> (and a few seconds) Berlin time on ``day`` December 2026, or 30 November."""
+    month, day = (11, 30) if day == 30 else (12, day)
+    return datetime(2026, month, day, 7, minute, 2, tzinfo=BERLIN)
+
+
+async def command(api: FakeBotApi, text: str, expect: str) -> str:
+    """Send a command and return the bot's answer containing ``expect``."""
+    since = len(api.messages(USER))
+    api.send_text(USER, text)
+    return await wait_text(api, expect, since)
+
+
+async def at(bot: RunningBot, clock: VirtualClock, api: FakeBotApi, instant: datetime) -> None:
+    """Jump the clock, let the dispatcher do what is due, and wait until the bot is quiet."""
+    await jump(bot, clock, instant)
+    await api.wait_until_idle()
+
+
+async def press_done(api: FakeBotApi) -> None:
+    """Press ✅ Done on the newest facial-yoga nudge and wait for its edit."""
+    nudge = api.message(USER, nudges_for(api, "Facial yoga")[-1])
+    mark = api.mark()
+    api.press(USER, nudge.message_id, nudge.callback_data_for("✅ Done"))
+    await api.wait_for_call("editMessageText", chat_id=USER, after=mark)
+
+
+async def yoga(bot: RunningBot) -> PlanEntry:
+    """The stored facial-yoga entry of the user's plan."""
+    return {e.routine: e for e in await bot.services.repo.get_plan(USER)}[Routine.YOGA]
+
+
+async def test_mon_wed_fri_sends_nothing_on_off_days_and_keeps_the_streak(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(SUNDAY_EVENING)
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        await command(api, "/off all", "All your routines are off")
+        confirmed = await command(api, "/set yoga 07:30 mon wed fri", "set to")
+        assert "Facial yoga set to 07:30 on Mon Wed Fri. Next: Mon 30 Nov 07:30." in confirmed
+        plan = await command(api, "/plan", "Your plan")
+        assert "Facial yoga: 07:30 Mon Wed Fri — next Mon 30 Nov 07:30" in plan
+
+        sent_on: list[str] = []
+        for day in (30, 1, 2, 3, 4):
+            await at(bot, clock, api, morning(day))
+            count = len(nudges_for(api, "Facial yoga"))
+            if count > len(sent_on):
+                sent_on.append(f"{morning(day):%a}")
+                await press_done(api)
+            if day == 1:
+                today = await command(api, "/today", "Today")
+                assert "Tuesday 01 December" in today
+                assert "Facial yoga rests today (Mon Wed Fri, next Wed 02 Dec 07:30)" in today
+                assert "✅ Facial yoga" not in str(api.last_message(USER).reply_markup)
+        assert sent_on == ["Mon", "Wed", "Fri"]
+        stored = await bot.services.repo.history(USER)
+        assert {n.local_date for n in stored} == {
+            date(2026, 11, 30),
+            date(2026, 12, 2),
+            date(2026, 12, 4),
+        }
+
+        await at(bot, clock, api, morning(5, minute=45))
+        mark = api.mark()
+        api.send_text(USER, "/stats")
+        await api.wait_for_call("sendPhoto", chat_id=USER, after=mark)
+        caption = api.last_message(USER).caption or ""
+        assert "Facial yoga\n  streak 3 (best 3) · 7 days 100% · 30 days 100%" in caption
+
+
+async def test_days_change_alone_times_change_alone_and_daily_goes_back(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(SUNDAY_EVENING)
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "Europe/Berlin")
+
+        answer = await command(api, "/set yoga weekends", "set to")
+        assert "Facial yoga set to 08:00 on Sat Sun. Next: Sat 05 Dec 08:00." in answer
+        assert (await yoga(bot)).days == frozenset({5, 6})
+
+        answer = await command(api, "/set face yoga 07:00, 19:00", "set to")
+        assert "Facial yoga set to 07:00, 19:00 on Sat Sun." in answer
+        assert (await yoga(bot)).days == frozenset({5, 6})
+
+        answer = await command(api, "/set yoga 7:00 mon-fri", "set to")
+        assert "on Mon–Fri. Next: Mon 30 Nov 07:00." in answer
+        answer = await command(api, "/set moisturize 08:00 21:30 daily", "set to")
+        assert "Moisturizing set to 08:00, 21:30. Next: Sun 29 Nov 21:30." in answer
+        plan = await command(api, "/plan", "Your plan")
+        assert "Facial yoga: 07:00 Mon–Fri — next Mon 30 Nov 07:00" in plan
+        assert "Moisturizing: 08:00, 21:30 — next Sun 29 Nov 21:30" in plan
+
+        await command(api, "/set yoga 08:00 weekends", "set to")
+        # Sunday 20:00 in Berlin is Monday 04:00 in Tokyo: the next weekend morning is Saturday's
+        await command(api, "/timezone Asia/Tokyo", "Time zone set to")
+        tokyo = datetime(2026, 12, 5, 8, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+        assert (await yoga(bot)).next_due == tokyo
+
+        await command(api, "/set yoga 07:00 daily", "set to")
+        assert (await yoga(bot)).days == EVERY_DAY
+
+
+async def test_bad_days_get_a_clear_answer_and_change_nothing(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(SUNDAY_EVENING)
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        await command(api, "/set yoga 07:30 mon wed fri", "set to")
+        before = await bot.services.repo.get_plan(USER)
+
+        refused = await command(api, "/set yoga 8:00 funday", "Nothing was changed")
+        assert "“funday” isn't a time I understand, nor a day" in refused
+        assert "mon wed fri" in refused
+        refused = await command(api, "/set yoga 8:00 mon-funday", "Nothing was changed")
+        assert "“mon-funday”" in refused
+        refused = await command(api, "/set yoga 25:00 mon", "Nothing was changed")
+        assert "“25:00” isn't a time I understand" in refused
+        assert "To set times" in await command(api, "/set yoga on", "To set times")
+        assert "weekdays" in await command(api, "/set", "To set times")
+        assert await bot.services.repo.get_plan(USER) == before
+
+        helped = await command(api, "/help", "What I can do")
+        assert "/set — set times and days: /set yoga 07:30 mon wed fri" in helped
+
+
+async def test_a_wall_clock_jump_keeps_off_days_off(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(SUNDAY_EVENING)
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        await command(api, "/set yoga 07:30 wed", "set to")
+        await bot.services.dispatcher.tick()
+        # the wall clock leaps a day ahead (Monday evening): next due times are derived again,
+        # and Tuesday morning, an off day, must not become the next nudge
+        clock.step_wall(timedelta(days=1))
+        await bot.services.dispatcher.tick()
+        assert (await yoga(bot)).next_due == morning(2).replace(second=0)
+
+
+async def test_a_today_button_for_a_day_that_became_a_rest_day_changes_nothing(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    clock.set(morning(30, minute=0))
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(api, "Europe/Berlin")
+        await command(api, "/today", "Today")
+        shown = api.last_message(USER)
+        data = shown.callback_data_for("✅ Facial yoga 08:00")
+        await command(api, "/set yoga tue thu", "set to")
+
+        mark = api.mark()
+        query = api.press(USER, shown.message_id, data)
+        await api.wait_for_call("answerCallbackQuery", after=mark)
+        assert api.callback_answers[query]["text"] == texts.STALE_BUTTON
+        assert await bot.services.repo.history(USER) == []
+
+
+async def test_a_plan_stored_before_weekdays_existed_stays_daily(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    version = next(i for i, m in enumerate(MIGRATIONS) if "routines ADD COLUMN days" in m)
+    with closing(sqlite3.connect(path)) as db:
+        for script in MIGRATIONS[:version]:
+            db.executescript(script)
+        db.executescript(
+            "INSERT INTO users (user_id, chat_id, zone, joined_at) VALUES (1, 1, 'UTC', 0);"
+            "INSERT INTO routines (user_id, routine, enabled) VALUES (1, 'yoga', 1);"
+            "INSERT INTO slots (user_id, routine, local_time, next_due) "
+            "VALUES (1, 'yoga', '08:00', 0);"
+        )
+        db.execute(f"PRAGMA user_version = {version}")
+        db.commit()
+    repo = await Repository.open(path)
+    try:
+        [entry] = await repo.get_plan(1)
+        assert (entry.times, entry.days) == ((time(8, 0),), EVERY_DAY)
+    finally:
+        await repo.close()
