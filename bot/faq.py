@@ -224,9 +224,7 @@ class _Features:
     def __init__(self, norm: _Normaliser, vocab: frozenset[str], texts: Sequence[str]) -> None:
         self._norm = norm
         self._vocab = vocab
-        self._words = TfidfVectorizer(
-            analyzer=str.split, ngram_range=(1, 1), sublinear_tf=True, dtype=np.float32
-        )
+        self._words = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, dtype=np.float32)
         self._bigrams = TfidfVectorizer(
             analyzer=_bigrams, sublinear_tf=True, min_df=2, dtype=np.float32
         )
