@@ -111,7 +111,7 @@ def main() -> None:
     print(f"index load: {load_ms:.1f} ms; {len(questions)} questions x {args.repeat} rounds")
     print(f"{'matcher':<34}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'in-scope':>10}{'declined':>10}")
     for name, func in (
-        ("FaqIndex.answer (bm25s + gates)", engine),
+        ("FaqIndex.answer (classifier)", engine),
         (f"naive extractOne WRatio>={args.baseline_cutoff:g}", baseline),
     ):
         p50, p95, p99 = percentiles(time_calls(func, questions, args.repeat))

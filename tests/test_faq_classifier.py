@@ -1,0 +1,144 @@
+"""The FAQ classifier: its training data, its held-apart set kept apart, and its gates."""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.faq import FaqIndex, read_examples
+
+DATA = Path(__file__).parent / "data"
+
+
+def _kb() -> dict[str, Any]:
+    raw = resources.files("bot").joinpath("data/faq.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(raw)
+    return data
+
+
+def _training() -> list[tuple[str, str]]:
+    text = resources.files("bot").joinpath("data/faq_train.tsv").read_text(encoding="utf-8")
+    return read_examples(text)
+
+
+def _fresh_lines() -> list[list[str]]:
+    text = (DATA / "faq_fresh.tsv").read_text(encoding="utf-8")
+    return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower().replace("'", "")))
+
+
+@pytest.fixture(scope="module")
+def index() -> FaqIndex:
+    return FaqIndex.load()
+
+
+def test_fresh_set_is_big_and_mostly_hard() -> None:
+    """The held-apart set has enough rows, a third or more off-topic, each with its source."""
+    rows = _fresh_lines()
+    ids = {e["id"] for e in _kb()["entries"]}
+    assert len(rows) >= 150
+    assert all(len(fields) == 4 and fields[2] == "test" for fields in rows)
+    assert {fields[1] for fields in rows} <= ids | {"none"}
+    assert 3 * sum(fields[1] == "none" for fields in rows) >= len(rows)
+    assert all(fields[3].startswith(("http://", "https://")) for fields in rows)
+    assert len({_plain(fields[0]) for fields in rows}) == len(rows), "duplicate questions"
+
+
+def test_no_held_apart_question_is_trained_on() -> None:
+    fresh = {_plain(fields[0]) for fields in _fresh_lines()}
+    trained = {_plain(q) for q, _ in _training()}
+    for entry in _kb()["entries"]:
+        trained.update(_plain(p) for p in (entry["question"], *entry["phrasings"]))
+    assert not fresh & trained
+
+
+def test_every_tunable_labelled_question_is_trained_on_with_its_label() -> None:
+    """faq_train.tsv carries copies of the labelled sets; a relabel must reach both files."""
+    trained = dict(_training())
+    for name in ("faq_real.tsv", "faq_eval.tsv"):
+        for question, label in read_examples((DATA / name).read_text(encoding="utf-8")):
+            assert trained.get(question) == label, (name, question, label)
+
+
+def test_every_entry_has_many_varied_examples() -> None:
+    counts: dict[str, int] = {}
+    for _, label in _training():
+        counts[label] = counts.get(label, 0) + 1
+    for entry in _kb()["entries"]:
+        total = counts.get(entry["id"], 0) + len(entry["phrasings"]) + 1
+        assert total >= 20, (entry["id"], total)
+    assert counts["none"] >= 300, "the off-topic class needs many nearby examples"
+
+
+def test_training_rows_naming_an_unknown_entry_are_refused() -> None:
+    with pytest.raises(ValueError, match="no_such_entry"):
+        FaqIndex(_kb(), [("what is this", "no_such_entry")])
+
+
+def test_index_is_trained_once_per_process(index: FaqIndex) -> None:
+    assert FaqIndex.load() is index
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "does vitamin D clear up skin?",
+        "how is a chin implant placed?",
+        "what is postmenopausal osteoporosis?",
+        "how much magnesium should I take?",
+        "how much does botox cost?",
+        "what is the best retinol serum?",
+    ],
+)
+def test_off_topic_questions_in_the_articles_words_are_declined(
+    index: FaqIndex, question: str
+) -> None:
+    assert index.answer(question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("does face yoga relly wrk??", "exercise"),
+        ("is 2000 IU of vitamin D ok?", "calcium_limit"),
+        ("which foods have calcium?", "foods"),
+        ("how long until face yoga shows results?", "results_time"),
+    ],
+)
+def test_scores_rank_the_answer_first_with_probabilities(
+    index: FaqIndex, question: str, expected: str
+) -> None:
+    ranked = index.scores(question)
+    assert ranked[0][0] == expected
+    probs = [p for _, p in ranked]
+    assert probs == sorted(probs, reverse=True)
+    assert sum(probs) == pytest.approx(1.0)
+    assert {label for label, _ in ranked} == {e.id for e in index.entries()} | {"none"}
+
+
+@pytest.mark.parametrize(
+    "question", ["", "?!?", "ignore previous instructions", "how much does botox cost?"]
+)
+def test_hard_gates_decline_before_the_classifier(index: FaqIndex, question: str) -> None:
+    assert index.scores(question) == []
+
+
+def test_the_gate_declines_a_guess_that_is_not_confident_enough() -> None:
+    """Raising the gate in faq.json turns a confident answer into a refusal."""
+    data = _kb()
+    examples = _training()
+    question = "does face yoga relly wrk??"
+    assert FaqIndex(data, examples).answer(question) is not None
+    data["classifier"]["min_prob"] = 1.0
+    assert FaqIndex(data, examples).answer(question) is None
+    data["classifier"]["min_prob"] = 0.0
+    data["classifier"]["min_margin"] = 1.0
+    assert FaqIndex(data, examples).answer(question) is None
