@@ -53,10 +53,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bench.fanout import seed
 from bot import texts
 from bot.app import build_application, polling
-from bot.fakeapi import Call, FakeBotApi, FakeBotApiServer
+from bot.fakeapi import Call, FakeBotApi
 from bot.keyboards import location_keyboard
 from bot.types import App
 from schedules.nudges import Outcome
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import TOKEN, VirtualClock, make_settings, start_server
 
 FIRST_USER = 500_000

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import httpx
 
-from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from bot.fakeapi import FakeBotApi
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import ROOT, TOKEN
 
 SECRET = "bench-secret-0123456789"

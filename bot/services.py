@@ -7,7 +7,8 @@ dispatcher); they live here so every handler that changes a plan does it the sam
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, time
+from dataclasses import dataclass
+from datetime import datetime, time, tzinfo
 from time import monotonic
 
 from bot.dispatcher import Clock, Dispatcher, Elapsed
@@ -18,6 +19,20 @@ from schedules.nudges import first_due, next_summary
 from schedules.recurrence import Weekdays
 from schedules.routines import DEFAULT_TIMES, Routine
 from schedules.zones import resolve_zone
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A user who finished set-up, with their zone resolved once for everything that follows."""
+
+    user: User
+    zone: str
+    tz: tzinfo
+
+    @classmethod
+    def of(cls, user: User) -> Member | None:
+        """The member a stored user is, or None while they have no zone yet."""
+        return None if user.zone is None else cls(user, user.zone, resolve_zone(user.zone))
 
 
 class Services:

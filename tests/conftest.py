@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.fakeapi import FakeBotApiServer
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import VirtualClock, start_server
 
 

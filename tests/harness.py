@@ -22,13 +22,14 @@ from typing import Any
 from telegram.request import BaseRequest
 
 from bot.app import build_application, polling, services_of
-from bot.clock import VirtualClock
+from bot.clock import VirtualClock as VirtualClock
 from bot.dispatcher import TickReport
-from bot.fakeapi import FakeBotApi, FakeBotApiServer, SentMessage
+from bot.fakeapi import FakeBotApi, SentMessage
 from bot.services import Services
 from bot.settings import Settings
 from bot.types import App
 from schedules.routines import Routine
+from tests.botapi_http import FakeBotApiServer
 
 TOKEN = "123456789:" + "A" * 35
 USER = 4242

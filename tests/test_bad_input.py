@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from bot import texts
-from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from bot.fakeapi import FakeBotApi
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
     RunningBot,
@@ -141,7 +144,11 @@ async def test_stickers_photos_edits_and_groups(
         await api.wait_until_idle()
         plan = await bot.services.repo.get_plan(USER)
 
-        for send in (lambda: api.send_sticker(USER), lambda: api.send_photo(USER, "my face")):
+        sends: list[Callable[[], int]] = [
+            partial(api.send_sticker, USER),
+            partial(api.send_photo, USER, "my face"),
+        ]
+        for send in sends:
             since = len(api.messages(USER))
             send()
             await wait_text(api, "I can only read text", since)

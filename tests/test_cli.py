@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from bot.fakeapi import FakeBotApi
 from bot.logs import setup_logging
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import ROOT, TOKEN, USER, RunningBot, VirtualClock, make_settings, onboard
 
 

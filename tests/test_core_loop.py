@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.fakeapi import FakeBotApiServer
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
     RunningBot,

@@ -12,8 +12,9 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from bot.fakeapi import FakeBotApi
 from schedules.routines import Routine
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     TOKEN,
     USER,

@@ -15,12 +15,13 @@ import pytest
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.cli import health_problem
-from bot.fakeapi import Call, FakeBotApi, FakeBotApiServer
+from bot.fakeapi import Call, FakeBotApi
 from bot.repo import USER_TABLES, Liveness, read_liveness
 from bot.settings import Settings
 from schedules.lifecycle import Delivery
 from schedules.nudges import Outcome
 from schedules.routines import Routine
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import RunningBot, VirtualClock, jump, make_settings, seed_users, until
 
 DAY = datetime(2026, 11, 26, tzinfo=UTC)
@@ -180,7 +181,9 @@ async def test_a_retry_that_falls_past_the_catch_up_window_is_missed_not_sent_la
         api.clear_faults()
         await jump(bot, clock, DUE + timedelta(hours=3))
         await api.wait_until_idle(quiet=0.3)
-        yoga_sends = [c for c in api.calls_to("sendMessage", chat_id=uid) if "yoga" in c.text]
+        yoga_sends = [
+            c for c in api.calls_to("sendMessage", chat_id=uid) if "yoga" in (c.text or "")
+        ]
         assert len(yoga_sends) == tries
         assert not any(c.ok for c in yoga_sends)
         outcomes = {n.routine: n.outcome for n in await bot.services.repo.history(uid)}

@@ -23,7 +23,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.fakeapi import FakeBotApi, FakeBotApiServer, InProcessRequest
+from bot.fakeapi import FakeBotApi, InProcessRequest
+from tests.botapi_http import FakeBotApiServer
 
 TOKEN = "123456:TEST"
 USER = 1001

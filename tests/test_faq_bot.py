@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.fakeapi import FakeBotApiServer
 from bot.texts import DISCLAIMER
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import USER, RunningBot, VirtualClock, make_settings, wait_text
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot import texts
-from bot.fakeapi import FakeBotApiServer
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import USER, RunningBot, VirtualClock, make_settings, wait_text
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.fakeapi import Call, FakeBotApi, FakeBotApiServer
+from bot.fakeapi import Call, FakeBotApi
 from bot.settings import Settings
 from schedules.routines import Routine
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
     RunningBot,

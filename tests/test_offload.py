@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from bot.fakeapi import FakeBotApi
 from bot.offload import RenderPool
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
     RunningBot,

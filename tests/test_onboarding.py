@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.fakeapi import FakeBotApiServer
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import USER, RunningBot, VirtualClock, make_settings, wait_text
 
 
@@ -17,9 +17,9 @@ async def test_location_offset_city_and_unknown_zone(
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
         api.send_text(USER, "/start")
         ask = await wait_text(api, "Which time zone")
-        keyboard = api.last_message(USER).reply_markup or {}
-        assert keyboard.get("keyboard", [[{}]])[0][0].get("request_location") is True
-        assert "not medical advice" in api.messages(USER)[0].text
+        [[button, *_], *_] = api.last_message(USER).buttons
+        assert button.get("request_location") is True
+        assert "not medical advice" in (api.messages(USER)[0].text or "")
 
         since = len(api.messages(USER))
         api.send_text(USER, "how much calcium do I need?")

@@ -23,7 +23,7 @@ import aiosqlite
 import pytest
 
 from bot import texts
-from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from bot.fakeapi import FakeBotApi
 from bot.repo import (
     MAX_NOTE_TOTAL,
     MIGRATIONS,
@@ -34,6 +34,7 @@ from bot.repo import (
 )
 from schedules.nudges import place_occurrence
 from schedules.routines import Routine
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     ROOT,
     TOKEN,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from pathlib import Path
 
-from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from bot.fakeapi import FakeBotApi
 from schedules.parsing import MAX_TIMES
 from schedules.routines import Routine
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import USER, RunningBot, VirtualClock, make_settings, onboard, texts_to
 
 DAY = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)

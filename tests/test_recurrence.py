@@ -1,6 +1,6 @@
 """Occurrences of local times across DST, offsets and date lines, against a fixed clock."""
 
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,8 +20,8 @@ KATHMANDU = ZoneInfo("Asia/Kathmandu")
 LORD_HOWE = ZoneInfo("Australia/Lord_Howe")
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -47,11 +47,13 @@ def utc(*args: int) -> datetime:
         ),
     ],
 )
-def test_occurrence_is_the_local_wall_time(zone, day, at, expected):
+def test_occurrence_is_the_local_wall_time(
+    zone: tzinfo, day: date, at: time, expected: datetime
+) -> None:
     assert occurrence(day, at, zone) == expected
 
 
-def test_fall_back_time_fires_once_per_day():
+def test_fall_back_time_fires_once_per_day() -> None:
     after = utc(2026, 10, 24, 12, 0)
     first = next_occurrence(time(2, 30), BERLIN, after)
     second = next_occurrence(time(2, 30), BERLIN, first)
@@ -59,8 +61,8 @@ def test_fall_back_time_fires_once_per_day():
     assert second == utc(2026, 10, 26, 1, 30)
 
 
-def test_spring_forward_day_still_gets_its_nudge():
-    fires = []
+def test_spring_forward_day_still_gets_its_nudge() -> None:
+    fires: list[str] = []
     after = utc(2026, 3, 7, 12, 0)
     for _ in range(3):
         after = next_occurrence(time(2, 30), NEW_YORK, after)
@@ -68,13 +70,13 @@ def test_spring_forward_day_still_gets_its_nudge():
     assert fires == ["03-08 03:00 EDT", "03-09 02:30 EDT", "03-10 02:30 EDT"]
 
 
-def test_next_occurrence_is_strictly_after():
+def test_next_occurrence_is_strictly_after() -> None:
     at = utc(2026, 6, 1, 2, 15)
     assert next_occurrence(time(8, 0), KATHMANDU, at) == utc(2026, 6, 2, 2, 15)
     assert next_occurrence(time(8, 0), KATHMANDU, at - timedelta(seconds=1)) == at
 
 
-def test_day_is_23_or_25_hours_on_dst_days():
+def test_day_is_23_or_25_hours_on_dst_days() -> None:
     assert day_end(date(2026, 3, 29), BERLIN) - day_start(date(2026, 3, 29), BERLIN) == (
         timedelta(hours=23)
     )
@@ -83,12 +85,12 @@ def test_day_is_23_or_25_hours_on_dst_days():
     )
 
 
-def test_local_date_rolls_over_at_local_midnight():
+def test_local_date_rolls_over_at_local_midnight() -> None:
     assert local_date(utc(2026, 6, 1, 18, 14), KATHMANDU) == date(2026, 6, 1)
     assert local_date(utc(2026, 6, 1, 18, 15), KATHMANDU) == date(2026, 6, 2)
 
 
-def test_next_weekly_lands_on_the_local_sunday_evening():
+def test_next_weekly_lands_on_the_local_sunday_evening() -> None:
     after = utc(2026, 11, 25, 12, 0)  # a Wednesday
     sunday = next_weekly(6, time(19, 0), KATHMANDU, after)
     assert sunday == utc(2026, 11, 29, 13, 15)

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.clock import VirtualClock
-from bot.fakeapi import FakeBotApiServer
 from schedules.nudges import Outcome
 from schedules.routines import Routine
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import USER, Chat, RunningBot, make_settings, onboard
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from bot.fakeapi import FakeBotApi
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
     RunningBot,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -29,7 +29,7 @@ async def repo(tmp_path: Path) -> AsyncIterator[Repository]:
     await opened.close()
 
 
-def placer(now: datetime = NOW):
+def placer(now: datetime = NOW) -> Callable[[DueSlot], Occurrence]:
     def place(slot: DueSlot) -> Occurrence:
         return place_occurrence(
             slot.routine,
@@ -45,7 +45,10 @@ def placer(now: datetime = NOW):
 
 
 async def user_with_yoga(
-    repo: Repository, user_id: int, times: tuple[time, ...] = (time(8, 0),), day_due=DUE
+    repo: Repository,
+    user_id: int,
+    times: tuple[time, ...] = (time(8, 0),),
+    day_due: datetime = DUE,
 ) -> None:
     """A registered UTC user whose yoga times fall due on ``day_due``'s date."""
     await repo.register(user_id, user_id, NOW - timedelta(days=3))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from bot.fakeapi import FakeBotApi
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
     RunningBot,
@@ -21,6 +23,10 @@ from tests.harness import (
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _has_nudge(api: FakeBotApi, label: str) -> bool:
+    return bool(nudges_for(api, label))
 
 
 async def press(api: FakeBotApi, label: str, button: str) -> None:
@@ -42,7 +48,7 @@ async def test_answers_show_in_today_stats_pause_resume_export_and_forget(
             api.send_text(USER, f"/set {routine} 08:00")
             await wait_text(api, "set to 08:00", len(api.messages(USER)))
         for label in ("Facial yoga", "Calcium", "Moisturizing"):
-            await api.wait_for(lambda label=label: bool(nudges_for(api, label)), timeout=15)
+            await api.wait_for(partial(_has_nudge, api, label), timeout=15)
         await press(api, "Facial yoga", "✅ Done")
         await press(api, "Calcium", "⏭ Skip")
         await press(api, "Moisturizing", "⏰ Snooze")

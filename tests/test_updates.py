@@ -12,8 +12,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.fakeapi import Call, FakeBotApi, FakeBotApiServer
+from bot.fakeapi import Call, FakeBotApi
 from bot.updates import Limits, Throttle, Verdict
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
     RunningBot,

@@ -27,7 +27,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from bot.fakeapi import FakeBotApi
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import ROOT, TOKEN
 
 SECRET = "s3cret-token_1-long-enough"

@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.clock import VirtualClock
-from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from bot.fakeapi import FakeBotApi
 from bot.repo import MIGRATIONS, PlanEntry, Repository
 from schedules.recurrence import EVERY_DAY
 from schedules.routines import Routine
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
     RunningBot,

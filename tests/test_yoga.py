@@ -8,13 +8,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from bot.fakeapi import FakeBotApi
 from bot.fakeapi.state import SentMessage
 from bot.repo import SessionState
 from bot.yoga import MIN_GAP, coach_of
 from schedules.nudges import Outcome
 from schedules.routines import Routine
 from schedules.yoga import session_moves
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
     RunningBot,

@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 
 from bot import texts
 from bot.callbacks import ZONE_NONE, parse_zone_choice, zone_data
-from bot.fakeapi import FakeBotApi, FakeBotApiServer
+from bot.fakeapi import FakeBotApi
 from bot.fakeapi.state import SentMessage
 from schedules.zones import country_zones, is_stored_zone
+from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
     RunningBot,

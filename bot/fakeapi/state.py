@@ -1,8 +1,8 @@
 """The Bot API stand-in's state and logic, transport-free: chats, messages, the update queue.
 
 It answers Bot API methods as plain JSON dicts, keeps a transcript of every call, lets tests
-inject user activity and faults, and can enforce Telegram's flood limits. The transports in
-``bot.fakeapi.http`` and ``bot.fakeapi.inprocess`` serve it to a real PTB application.
+inject user activity and faults, and can enforce Telegram's flood limits. ``bot.fakeapi.inprocess``
+and the tests' ``tests/botapi_http.py`` serve it to a real PTB application.
 """
 
 from __future__ import annotations

@@ -13,10 +13,8 @@ from telegram.constants import ParseMode
 from telegram.ext import filters
 
 from bot import texts
-from bot.repo import User
-from bot.services import Services
+from bot.services import Member, Services
 from bot.types import Context
-from schedules.zones import resolve_zone
 
 PRIVATE = filters.ChatType.PRIVATE
 MAX_NOTE = 1000
@@ -46,8 +44,8 @@ class Feature:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    async def user_with_zone(self, update: Update, _: Context) -> User | None:
-        """The sender as a set-up user, or None after telling them what is missing."""
+    async def member(self, update: Update, _: Context) -> Member | None:
+        """The sender as a set-up user with their zone, or None after saying what is missing."""
         sender = update.effective_user
         if sender is None:
             return None
@@ -55,20 +53,17 @@ class Feature:
         if user is None:
             await reply(update, texts.need_start())
             return None
-        if user.zone is None:
+        member = Member.of(user)
+        if member is None:
             await reply(update, texts.need_zone())
-            return None
-        return user
+        return member
 
 
-async def plan_text(services: Services, user_id: int) -> str:
+async def plan_text(services: Services, member: Member) -> str:
     """The /plan view in the user's local time."""
-    user = await services.repo.get_user(user_id)
-    assert user is not None
-    assert user.zone is not None
-    tz = resolve_zone(user.zone)
+    user, tz = member.user, member.tz
     entries = []
-    for entry in await services.repo.get_plan(user_id):
+    for entry in await services.repo.get_plan(user.user_id):
         upcoming = entry.next_send(tz, user.paused_until)
         entries.append(
             (
@@ -81,7 +76,7 @@ async def plan_text(services: Services, user_id: int) -> str:
         )
     return texts.plan(
         entries,
-        user.zone,
+        member.zone,
         user.paused_until.astimezone(tz) if user.paused_until else None,
         user.snooze_minutes,
         (user.nag_minutes, user.nag_times) if user.nag_minutes else None,

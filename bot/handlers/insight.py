@@ -26,7 +26,6 @@ from schedules.parsing import parse_switch
 from schedules.recurrence import local_date
 from schedules.routines import Routine
 from schedules.stats import DayState, day_states, routine_stats
-from schedules.zones import resolve_zone
 
 
 def _days_by_routine(history: list[Nudge]) -> dict[Routine, dict[date, DayState]]:
@@ -60,12 +59,11 @@ class Insight(Feature):
         Before anything is recorded there is nothing to chart, so a new user is told what will
         appear and when their first nudge comes instead of getting a blank chart of dashes.
         """
-        user = await self.user_with_zone(update, context)
+        member = await self.member(update, context)
         message = update.effective_message
-        if user is None or message is None:
+        if member is None or message is None:
             return
-        assert user.zone is not None
-        tz = resolve_zone(user.zone)
+        user, tz = member.user, member.tz
         today = local_date(self.services.now(), tz)
         joined = local_date(user.joined_at, tz)
         history = await self.services.repo.history(user.user_id)
@@ -105,19 +103,19 @@ class Insight(Feature):
 
     async def export(self, update: Update, context: Context) -> None:
         """All of the user's records as a CSV document."""
-        user = await self.user_with_zone(update, context)
+        member = await self.member(update, context)
         message = update.effective_message
-        if user is None or message is None:
+        if member is None or message is None:
             return
+        user, tz = member.user, member.tz
         history = await self.services.repo.history(user.user_id)
         if not history:
             await reply(update, texts.export_empty())
             return
-        assert user.zone is not None
         data = await self._renders.render(
             ("export", user.user_id),
-            (user.zone, tuple(history)),
-            partial(nudges_csv, history, user.zone, resolve_zone(user.zone)),
+            (member.zone, tuple(history)),
+            partial(nudges_csv, history, member.zone, tz),
         )
         await message.reply_document(
             InputFile(data, filename="facenudge-export.csv"),
@@ -148,11 +146,10 @@ class Insight(Feature):
 
     async def summary(self, update: Update, context: Context) -> None:
         """/summary on|off switches the weekly summary; /summary alone shows whether it's on."""
-        user = await self.user_with_zone(update, context)
-        if user is None:
+        member = await self.member(update, context)
+        if member is None:
             return
-        assert user.zone is not None
-        tz = resolve_zone(user.zone)
+        user, tz = member.user, member.tz
         upcoming = next_summary(tz, self.services.now())
         if not context.args:
             await reply(update, texts.summary_state(user.weekly_summary, upcoming.astimezone(tz)))

@@ -18,14 +18,14 @@ from bot import texts
 from bot.callbacks import NUDGE_PREFIX, TODAY_PREFIX, parse_nudge, parse_today
 from bot.handlers.common import MAX_NOTE, PRIVATE, Feature, reply
 from bot.keyboards import nudge_keyboard, today_keyboard
-from bot.repo import MAX_NOTE_TOTAL, Answer, NoteFull, Nudge, User
+from bot.repo import MAX_NOTE_TOTAL, Answer, NoteFull, Nudge
+from bot.services import Member
 from bot.types import Context
 from schedules.nudges import OPEN_OUTCOMES, Outcome, place_occurrence, snooze_until
 from schedules.parsing import ALONE_ANSWERS, parse_answer
 from schedules.prompts import prompt_for
 from schedules.recurrence import local_date, occurrence
 from schedules.today import OPEN_STATES, Recorded, SlotState, TodayItem, slot_state
-from schedules.zones import resolve_zone
 
 
 class Nudges(Feature):
@@ -39,12 +39,13 @@ class Nudges(Feature):
             CallbackQueryHandler(self.mark_done_early, pattern=f"^{TODAY_PREFIX}:"),
         ]
 
-    async def _presser(self, query: CallbackQuery) -> User | None:
+    async def _presser(self, query: CallbackQuery) -> Member | None:
+        """Who pressed a button; a stale button for someone not (or no longer) set up."""
         user = await self.services.repo.get_user(query.from_user.id)
-        if user is None or user.zone is None:
+        member = Member.of(user) if user is not None else None
+        if member is None:
             await query.answer(texts.STALE_BUTTON)
-            return None
-        return user
+        return member
 
     async def record_answer(self, update: Update, _: Context) -> None:
         """A nudge button: record it, edit the nudge to show it, answer the press."""
@@ -52,13 +53,13 @@ class Nudges(Feature):
         if query is None:
             return
         action = parse_nudge(query.data or "")
-        user = await self._presser(query)
-        if user is None:
+        member = await self._presser(query)
+        if member is None:
             return
         if action is None:
             await query.answer(texts.STALE_BUTTON)
             return
-        recorded = await self._record(user, action.nudge_id, action.outcome)
+        recorded = await self._record(member, action.nudge_id, action.outcome)
         if recorded is None:
             await query.answer(texts.STALE_BUTTON)
             return
@@ -75,9 +76,10 @@ class Nudges(Feature):
         )
 
     async def _record(
-        self, user: User, nudge_id: int, outcome: Outcome
+        self, member: Member, nudge_id: int, outcome: Outcome
     ) -> tuple[Answer, datetime | None] | None:
         """Record an answer as a press would; the result and, for a snooze, when it comes back."""
+        user, tz = member.user, member.tz
         now = self.services.now()
         snooze_to = snooze_until(now, user.snooze_minutes) if outcome is Outcome.SNOOZED else None
         result = await self.services.repo.answer(user.user_id, nudge_id, outcome, now, snooze_to)
@@ -85,10 +87,7 @@ class Nudges(Feature):
             return None
         if snooze_to is not None and result.changed:
             self.services.dispatcher.wake_at(snooze_to)
-        assert user.zone is not None
-        back = (
-            snooze_to.astimezone(resolve_zone(user.zone)) if snooze_to and result.changed else None
-        )
+        back = snooze_to.astimezone(tz) if snooze_to and result.changed else None
         return result, back
 
     async def answer_or_note(self, update: Update, context: Context, text: str) -> bool:
@@ -108,34 +107,35 @@ class Nudges(Feature):
         if outcome is None:
             return False
         user = await self.services.repo.get_user(sender.id)
-        if user is None or user.zone is None:
+        member = Member.of(user) if user is not None else None
+        if member is None:
             return False
         repo = self.services.repo
         if replied is not None:
-            nudge = await repo.nudge_for_message(user.user_id, replied.message_id)
+            nudge = await repo.nudge_for_message(member.user.user_id, replied.message_id)
             if nudge is not None:
                 return await self._answer_typed(
-                    update, context, user, nudge, outcome, replied.message_id
+                    update, context, member, nudge, outcome, replied.message_id
                 )
         if outcome not in ALONE_ANSWERS:
             return False
-        latest = await repo.latest_open_nudge(user.user_id, self.services.now())
+        latest = await repo.latest_open_nudge(member.user.user_id, self.services.now())
         if latest is None or latest.message_id is None:
             await reply(update, texts.no_open_nudge(outcome))
             return True
-        return await self._answer_typed(update, context, user, latest, outcome, latest.message_id)
+        return await self._answer_typed(update, context, member, latest, outcome, latest.message_id)
 
     async def _answer_typed(
         self,
         update: Update,
         context: Context,
-        user: User,
+        member: Member,
         nudge: Nudge,
         outcome: Outcome,
         message_id: int,
     ) -> bool:
         """Record a typed answer, edit that nudge message as a press would, and confirm."""
-        recorded = await self._record(user, nudge.nudge_id, outcome)
+        recorded = await self._record(member, nudge.nudge_id, outcome)
         if recorded is None:
             return False
         result, back = recorded
@@ -144,7 +144,7 @@ class Nudges(Feature):
             await _unless_unchanged(
                 context.bot.edit_message_text(
                     text,
-                    chat_id=user.chat_id,
+                    chat_id=member.user.chat_id,
                     message_id=message_id,
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
@@ -178,16 +178,15 @@ class Nudges(Feature):
 
     async def today(self, update: Update, context: Context) -> None:
         """Today's nudges with their state, and buttons to mark the open ones done."""
-        user = await self.user_with_zone(update, context)
-        if user is None:
+        member = await self.member(update, context)
+        if member is None:
             return
-        text, markup = await self._today_view(user)
+        text, markup = await self._today_view(member)
         await reply(update, text, markup)
 
-    async def _today_view(self, user: User) -> tuple[str, InlineKeyboardMarkup | None]:
+    async def _today_view(self, member: Member) -> tuple[str, InlineKeyboardMarkup | None]:
         """Planned and recorded nudges of the user's local today, merged by routine and time."""
-        assert user.zone is not None
-        tz = resolve_zone(user.zone)
+        user, tz = member.user, member.tz
         now = self.services.now()
         day = local_date(now, tz)
         recorded = {
@@ -229,12 +228,11 @@ class Nudges(Feature):
         query = update.callback_query
         if query is None:
             return
-        user = await self._presser(query)
-        if user is None:
+        member = await self._presser(query)
+        if member is None:
             return
+        user, tz = member.user, member.tz
         early = parse_today(query.data or "")
-        assert user.zone is not None
-        tz = resolve_zone(user.zone)
         now = self.services.now()
         if early is None or early.day != local_date(now, tz):
             await query.answer(texts.STALE_BUTTON)
@@ -256,7 +254,7 @@ class Nudges(Feature):
         changed = await self.services.repo.mark_done_early(user.user_id, occ, now)
         await query.answer(texts.done_early(changed))
         if changed:
-            text, markup = await self._today_view(user)
+            text, markup = await self._today_view(member)
             await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 

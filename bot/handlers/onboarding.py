@@ -20,6 +20,7 @@ from bot.callbacks import ZONE_NONE, ZONE_PREFIX, parse_zone_choice
 from bot.handlers.common import DISCLAIMER_SHOWN, PRIVATE, Feature, plan_text, reply
 from bot.keyboards import location_keyboard, zone_choice_keyboard, zone_suggest_keyboard
 from bot.repo import User
+from bot.services import Member
 from bot.types import Context
 from schedules.zones import (
     Choice,
@@ -194,4 +195,4 @@ class Onboarding(Feature):
             else texts.zone_set(zone, describe_offset(zone, now), local_now, place)
         )
         await reply(update, confirm, ReplyKeyboardRemove())
-        await reply(update, await plan_text(self.services, user.user_id))
+        await reply(update, await plan_text(self.services, Member(user, zone, resolve_zone(zone))))

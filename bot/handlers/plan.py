@@ -23,7 +23,6 @@ from schedules.parsing import (
     split_routine,
 )
 from schedules.routines import Routine
-from schedules.zones import resolve_zone
 
 
 class Plan(Feature):
@@ -44,14 +43,15 @@ class Plan(Feature):
 
     async def show_plan(self, update: Update, context: Context) -> None:
         """Each routine, its times, on/off and the next nudge."""
-        if user := await self.user_with_zone(update, context):
-            await reply(update, await plan_text(self.services, user.user_id))
+        if member := await self.member(update, context):
+            await reply(update, await plan_text(self.services, member))
 
     async def set_times(self, update: Update, context: Context) -> None:
         """/set <routine> <HH:MM> [HH:MM ...] [days]; the routine may be several words."""
-        user = await self.user_with_zone(update, context)
-        if user is None:
+        member = await self.member(update, context)
+        if member is None:
             return
+        user, tz = member.user, member.tz
         words, time_args = split_routine(context.args or [])
         if not words or not time_args:
             await reply(update, texts.set_usage())
@@ -65,8 +65,6 @@ class Plan(Feature):
             await reply(update, _times_refused(schedule))
             return
         entry = await self.services.set_times(user, routine, schedule.times or None, schedule.days)
-        assert user.zone is not None
-        tz = resolve_zone(user.zone)
         upcoming = entry.next_send(tz, user.paused_until)
         await reply(
             update,
@@ -88,9 +86,10 @@ class Plan(Feature):
         await self._switch(update, context, enabled=False)
 
     async def _switch(self, update: Update, context: Context, *, enabled: bool) -> None:
-        user = await self.user_with_zone(update, context)
-        if user is None:
+        member = await self.member(update, context)
+        if member is None:
             return
+        user = member.user
         command = "on" if enabled else "off"
         if not context.args:
             await reply(update, texts.on_off_usage(command))
@@ -108,32 +107,34 @@ class Plan(Feature):
 
     async def pause(self, update: Update, context: Context) -> None:
         """/pause [days]: holiday mode, until /resume when no days are given."""
-        user = await self.user_with_zone(update, context)
-        if user is None:
+        member = await self.member(update, context)
+        if member is None:
             return
+        user, tz = member.user, member.tz
         days = parse_days(" ".join(context.args)) if context.args else None
         if context.args and days is None:
             await reply(update, texts.pause_usage())
             return
         until = pause_until(self.services.now(), days)
         await self.services.repo.set_paused(user.user_id, until)
-        assert user.zone is not None
-        await reply(update, texts.paused(until.astimezone(resolve_zone(user.zone))))
+        await reply(update, texts.paused(until.astimezone(tz)))
 
     async def resume(self, update: Update, context: Context) -> None:
         """/resume: end holiday mode now."""
-        user = await self.user_with_zone(update, context)
-        if user is None:
+        member = await self.member(update, context)
+        if member is None:
             return
+        user = member.user
         was_paused = user.paused_until is not None and user.paused_until > self.services.now()
         await self.services.repo.set_paused(user.user_id, None)
         await reply(update, texts.resumed(was_paused))
 
     async def snooze(self, update: Update, context: Context) -> None:
         """/snooze <minutes>: how long the snooze button waits."""
-        user = await self.user_with_zone(update, context)
-        if user is None:
+        member = await self.member(update, context)
+        if member is None:
             return
+        user = member.user
         low, high = SNOOZE_MINUTES
         minutes = (
             parse_minutes(" ".join(context.args), low=low, high=high) if context.args else None
@@ -146,9 +147,10 @@ class Plan(Feature):
 
     async def nag(self, update: Update, context: Context) -> None:
         """/nag <minutes> <times> or /nag off."""
-        user = await self.user_with_zone(update, context)
-        if user is None:
+        member = await self.member(update, context)
+        if member is None:
             return
+        user = member.user
         parsed = parse_nag(context.args or [])
         if parsed is None:
             await reply(update, texts.nag_usage())

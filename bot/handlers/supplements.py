@@ -11,7 +11,6 @@ from bot.intake import intake_by_day
 from bot.types import Context
 from schedules.recurrence import local_date
 from schedules.supplements import dose_on, parse_dose, parse_food
-from schedules.zones import resolve_zone
 
 FOOD = filters.Regex(r"^\s*\+\s*[0-9]")
 """A message that starts with + and a number adds food (also as a reply to a nudge)."""
@@ -29,11 +28,11 @@ class Supplements(Feature):
 
     async def dose(self, update: Update, context: Context) -> None:
         """/dose calcium 600 vitd 400 [pills 2]: from today, what one ✅ stands for."""
-        user = await self.user_with_zone(update, context)
-        if user is None:
+        member = await self.member(update, context)
+        if member is None:
             return
-        assert user.zone is not None
-        today = local_date(self.services.now(), resolve_zone(user.zone))
+        user, tz = member.user, member.tz
+        today = local_date(self.services.now(), tz)
         dose = parse_dose(context.args or [])
         if dose is None:
             current = dose_on(await self.services.repo.doses(user.user_id), today)
@@ -44,17 +43,17 @@ class Supplements(Feature):
 
     async def add_food(self, update: Update, context: Context) -> None:
         """+300 mg yogurt: calcium (mg) or vitamin D (IU) from food, on the user's today."""
-        user = await self.user_with_zone(update, context)
+        member = await self.member(update, context)
         message = update.effective_message
-        if user is None or message is None or not message.text:
+        if member is None or message is None or not message.text:
             return
+        user, tz = member.user, member.tz
         food = parse_food(message.text)
         if food is None:
             await reply(update, texts.food_usage())
             return
-        assert user.zone is not None
         now = self.services.now()
-        today = local_date(now, resolve_zone(user.zone))
+        today = local_date(now, tz)
         await self.services.repo.add_food(user.user_id, today, food, now)
         totals = await intake_by_day(self.services.repo, user.user_id, [today])
         await reply(update, texts.food_added(food, totals[today]))

@@ -15,7 +15,6 @@ from bot.yoga import YogaCoach
 from schedules.nudges import OPEN_OUTCOMES
 from schedules.recurrence import local_date
 from schedules.routines import Routine
-from schedules.zones import resolve_zone
 
 
 class Yoga(Feature):
@@ -34,12 +33,12 @@ class Yoga(Feature):
 
     async def yoga(self, update: Update, context: Context) -> None:
         """/yoga: a session now; finishing it also marks today's open yoga nudge done."""
-        user = await self.user_with_zone(update, context)
+        member = await self.member(update, context)
         chat = update.effective_chat
-        if user is None or chat is None:
+        if member is None or chat is None:
             return
-        assert user.zone is not None
-        day = local_date(self.services.now(), resolve_zone(user.zone))
+        user, tz = member.user, member.tz
+        day = local_date(self.services.now(), tz)
         open_nudges = [
             n
             for n in await self.services.repo.nudges_on(user.user_id, day)
