@@ -16,13 +16,31 @@ from schedules.nudges import Outcome
 from schedules.routines import Routine
 from schedules.zones import is_stored_zone
 
-NUDGE_PREFIX: Final = "n"
-TODAY_PREFIX: Final = "t"
-FAQ_PREFIX: Final = "f"
-FORGET_PREFIX: Final = "x"
-SUMMARY_PREFIX: Final = "w"
-YOGA_PREFIX: Final = "y"
-ZONE_PREFIX: Final = "z"
+
+class CallbackKind(StrEnum):
+    """What a button's data starts with, which decides the handler that gets the press."""
+
+    NUDGE = "n"
+    """✅ Done, ⏰ Snooze or ⏭ Skip on a nudge: ``n:<nudge id>:<d|z|k>``."""
+    TODAY = "t"
+    """/today's "done early" for one planned time: ``t:<routine>:<yyyymmdd>:<hhmm>``."""
+    FAQ = "f"
+    """A /faq topic: ``f:<entry id>``."""
+    FORGET = "x"
+    """/forget's confirmation (x for erase): ``x:yes`` or ``x:no``."""
+    SUMMARY = "w"
+    """The weekly summary's opt-out: ``w:off``."""
+    YOGA = "y"
+    """A guided session's start, next or stop: ``y:<s|n|x>:<id>``."""
+    ZONE = "z"
+    """A time-zone choice or "no": ``z:<IANA zone>`` or ``z:-``."""
+
+    @property
+    def pattern(self) -> str:
+        """The ``CallbackQueryHandler`` pattern that routes this kind of button."""
+        return f"^{self.value}:"
+
+
 ZONE_NONE: Final = "-"
 """What the zone-choice "no" button carries instead of a zone."""
 
@@ -75,37 +93,37 @@ class YogaAction:
 
 
 def nudge_data(nudge_id: int, outcome: Outcome) -> str:
-    """Button data for a nudge button."""
-    return f"{NUDGE_PREFIX}:{nudge_id}:{_ACTION_CODES[outcome]}"
+    """CallbackKind data for a nudge button."""
+    return f"{CallbackKind.NUDGE}:{nudge_id}:{_ACTION_CODES[outcome]}"
 
 
 def today_data(routine: Routine, day: date, at: time) -> str:
-    """Button data for marking a nudge of today done early."""
-    return f"{TODAY_PREFIX}:{_ROUTINE_CODES[routine]}:{day:%Y%m%d}:{at:%H%M}"
+    """CallbackKind data for marking a nudge of today done early."""
+    return f"{CallbackKind.TODAY}:{_ROUTINE_CODES[routine]}:{day:%Y%m%d}:{at:%H%M}"
 
 
 def faq_data(entry_id: str) -> str:
-    """Button data for an FAQ topic."""
-    return f"{FAQ_PREFIX}:{entry_id}"
+    """CallbackKind data for an FAQ topic."""
+    return f"{CallbackKind.FAQ}:{entry_id}"
 
 
 def forget_data(confirm: bool) -> str:
-    """Button data for confirming or cancelling /forget."""
-    return f"{FORGET_PREFIX}:{'yes' if confirm else 'no'}"
+    """CallbackKind data for confirming or cancelling /forget."""
+    return f"{CallbackKind.FORGET}:{'yes' if confirm else 'no'}"
 
 
 def yoga_data(step: YogaStep, target: int) -> str:
-    """Button data for starting a session from a nudge, or stepping through one."""
-    return f"{YOGA_PREFIX}:{step.value}:{target}"
+    """CallbackKind data for starting a session from a nudge, or stepping through one."""
+    return f"{CallbackKind.YOGA}:{step.value}:{target}"
 
 
 def zone_data(zone: str) -> str:
-    """Button data for picking (or, with ``ZONE_NONE``, declining) a time zone."""
-    return f"{ZONE_PREFIX}:{zone}"
+    """CallbackKind data for picking (or, with ``ZONE_NONE``, declining) a time zone."""
+    return f"{CallbackKind.ZONE}:{zone}"
 
 
-SUMMARY_OFF_DATA: Final = f"{SUMMARY_PREFIX}:off"
-"""Button data for the weekly summary's opt-out."""
+SUMMARY_OFF_DATA: Final = f"{CallbackKind.SUMMARY}:off"
+"""CallbackKind data for the weekly summary's opt-out."""
 
 
 def parse_nudge(data: str) -> NudgeAction | None:

@@ -1,4 +1,4 @@
-"""Button data: compact ASCII within Telegram's 64 bytes, strict parsers that never raise."""
+"""CallbackKind data: compact ASCII within Telegram's 64 bytes, strict parsers that never raise."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts
-from bot.callbacks import FAQ_PREFIX, parse_faq
+from bot.callbacks import CallbackKind, parse_faq
 from bot.faq import MAX_MESSAGE_CHARS, FaqEntry
 from bot.handlers.common import DISCLAIMER_SHOWN, PRIVATE, Feature, reply
 from bot.handlers.nudges import Nudges
@@ -49,7 +49,7 @@ class Conversation(Feature):
         """This feature's handlers; the free-text catch-all is last on purpose."""
         return [
             CommandHandler("faq", self.faq, filters=PRIVATE),
-            CallbackQueryHandler(self.faq_topic, pattern=f"^{FAQ_PREFIX}:"),
+            CallbackQueryHandler(self.faq_topic, pattern=CallbackKind.FAQ.pattern),
             CallbackQueryHandler(self.stale_button),
             MessageHandler(filters.COMMAND & PRIVATE, self.unknown_command),
             MessageHandler(filters.TEXT & PRIVATE, self.free_text),
@@ -75,7 +75,7 @@ class Conversation(Feature):
         await self._send_answer(update, context, entry)
 
     async def stale_button(self, update: Update, _: Context) -> None:
-        """Button data nobody here understands: say so and change nothing."""
+        """CallbackKind data nobody here understands: say so and change nothing."""
         if update.callback_query is not None:
             await update.callback_query.answer(texts.STALE_BUTTON)
 

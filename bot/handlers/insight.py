@@ -11,7 +11,7 @@ from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import texts
-from bot.callbacks import FORGET_PREFIX, SUMMARY_OFF_DATA, parse_forget
+from bot.callbacks import SUMMARY_OFF_DATA, CallbackKind, parse_forget
 from bot.charts import render_stats_chart
 from bot.export import nudges_csv
 from bot.handlers.common import PRIVATE, Feature, reply
@@ -49,7 +49,7 @@ class Insight(Feature):
             CommandHandler("export", self.export, filters=PRIVATE),
             CommandHandler("forget", self.forget, filters=PRIVATE),
             CommandHandler("summary", self.summary, filters=PRIVATE),
-            CallbackQueryHandler(self.confirm_forget, pattern=f"^{FORGET_PREFIX}:"),
+            CallbackQueryHandler(self.confirm_forget, pattern=CallbackKind.FORGET.pattern),
             CallbackQueryHandler(self.summary_off, pattern=f"^{SUMMARY_OFF_DATA}$"),
         ]
 

@@ -15,7 +15,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import texts
-from bot.callbacks import NUDGE_PREFIX, TODAY_PREFIX, parse_nudge, parse_today
+from bot.callbacks import CallbackKind, parse_nudge, parse_today
 from bot.handlers.common import MAX_NOTE, PRIVATE, Feature, reply
 from bot.keyboards import nudge_keyboard, today_keyboard
 from bot.repo import MAX_NOTE_TOTAL, Answer, NoteFull, Nudge
@@ -35,8 +35,8 @@ class Nudges(Feature):
         """This feature's handlers."""
         return [
             CommandHandler("today", self.today, filters=PRIVATE),
-            CallbackQueryHandler(self.record_answer, pattern=f"^{NUDGE_PREFIX}:"),
-            CallbackQueryHandler(self.mark_done_early, pattern=f"^{TODAY_PREFIX}:"),
+            CallbackQueryHandler(self.record_answer, pattern=CallbackKind.NUDGE.pattern),
+            CallbackQueryHandler(self.mark_done_early, pattern=CallbackKind.TODAY.pattern),
         ]
 
     async def _presser(self, query: CallbackQuery) -> Member | None:

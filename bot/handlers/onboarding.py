@@ -16,7 +16,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts
-from bot.callbacks import ZONE_NONE, ZONE_PREFIX, parse_zone_choice
+from bot.callbacks import ZONE_NONE, CallbackKind, parse_zone_choice
 from bot.handlers.common import DISCLAIMER_SHOWN, PRIVATE, Feature, plan_text, reply
 from bot.keyboards import location_keyboard, zone_choice_keyboard, zone_suggest_keyboard
 from bot.repo import User
@@ -54,7 +54,7 @@ class Onboarding(Feature):
             CommandHandler("help", self.help, filters=PRIVATE),
             CommandHandler("timezone", self.timezone, filters=PRIVATE),
             MessageHandler(filters.LOCATION & PRIVATE, self.location),
-            CallbackQueryHandler(self.choose_zone, pattern=f"^{ZONE_PREFIX}:"),
+            CallbackQueryHandler(self.choose_zone, pattern=CallbackKind.ZONE.pattern),
         ]
 
     async def start(self, update: Update, context: Context) -> None:

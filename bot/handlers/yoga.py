@@ -6,7 +6,7 @@ from telegram import CallbackQuery, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import texts
-from bot.callbacks import YOGA_PREFIX, YogaAction, YogaStep, parse_yoga
+from bot.callbacks import CallbackKind, YogaAction, YogaStep, parse_yoga
 from bot.handlers.common import PRIVATE, Feature, reply
 from bot.repo import SessionState, User
 from bot.services import Services
@@ -28,7 +28,7 @@ class Yoga(Feature):
         """This feature's handlers."""
         return [
             CommandHandler("yoga", self.yoga, filters=PRIVATE),
-            CallbackQueryHandler(self.press, pattern=f"^{YOGA_PREFIX}:"),
+            CallbackQueryHandler(self.press, pattern=CallbackKind.YOGA.pattern),
         ]
 
     async def yoga(self, update: Update, context: Context) -> None:
