@@ -210,6 +210,7 @@ class Chat:
             return bool(found)
 
         await self.api.wait_for(seen, 5.0, what=f"an answer to {text!r} containing {expect!r}")
+        await self.api.wait_until_idle()
         return found[-1]
 
     def nudges(self, label: str) -> list[SentMessage]:

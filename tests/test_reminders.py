@@ -6,33 +6,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.fakeapi import FakeBotApi
 from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
+    Chat,
     RunningBot,
     VirtualClock,
-    jump,
     make_settings,
     nudges_for,
     onboard,
-    wait_text,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
 EIGHT = datetime(2026, 11, 26, 8, 0, tzinfo=BERLIN)
-
-
-async def at(bot: RunningBot, clock: VirtualClock, api: FakeBotApi, instant: datetime) -> None:
-    """Jump the clock, let the dispatcher do what is due, and wait until the bot is quiet."""
-    await jump(bot, clock, instant)
-    await api.wait_until_idle()
-
-
-async def command(api: FakeBotApi, text: str, expect: str) -> str:
-    since = len(api.messages(USER))
-    api.send_text(USER, text)
-    return await wait_text(api, expect, since)
 
 
 async def test_snooze_waits_the_chosen_minutes_and_keeps_the_daily_time(
@@ -41,19 +27,20 @@ async def test_snooze_waits_the_chosen_minutes_and_keeps_the_daily_time(
     api = server.api
     clock.set(EIGHT - timedelta(hours=1))
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(api, bot, clock)
         await onboard(api, "Europe/Berlin")
-        await command(api, "/snooze 15", "Snooze now waits 15 minutes")
-        await at(bot, clock, api, EIGHT + timedelta(seconds=2))
+        await chat.say("/snooze 15", "Snooze now waits 15 minutes")
+        await chat.at(EIGHT + timedelta(seconds=2))
         nudge = api.message(USER, nudges_for(api, "Facial yoga")[0])
         api.press(USER, nudge.message_id, nudge.callback_data_for("⏰ Snooze"))
         await api.wait_for(lambda: "snoozed until 08:15" in (nudge.text or ""))
 
-        await at(bot, clock, api, EIGHT + timedelta(minutes=14))
+        await chat.at(EIGHT + timedelta(minutes=14))
         assert len(nudges_for(api, "Facial yoga")) == 1
-        await at(bot, clock, api, EIGHT + timedelta(minutes=15, seconds=5))
+        await chat.at(EIGHT + timedelta(minutes=15, seconds=5))
         assert len(nudges_for(api, "Facial yoga")) == 2
 
-        plan = await command(api, "/plan", "Your plan")
+        plan = await chat.say("/plan", "Your plan")
         assert "Facial yoga: 08:00 — next Fri 27 Nov 08:00" in plan
 
 
@@ -63,11 +50,12 @@ async def test_nag_resends_an_unanswered_nudge_at_most_n_times(
     api = server.api
     clock.set(EIGHT - timedelta(hours=1))
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(api, bot, clock)
         await onboard(api, "Europe/Berlin")
-        await command(api, "/nag 20 2", "every 20 min, at most 2 times")
-        await at(bot, clock, api, EIGHT + timedelta(seconds=2))
+        await chat.say("/nag 20 2", "every 20 min, at most 2 times")
+        await chat.at(EIGHT + timedelta(seconds=2))
         for minutes in (20, 40, 60, 80):
-            await at(bot, clock, api, EIGHT + timedelta(minutes=minutes, seconds=2))
+            await chat.at(EIGHT + timedelta(minutes=minutes, seconds=2))
         copies = [api.message(USER, m) for m in nudges_for(api, "Facial yoga")]
         assert len(copies) == 3
         # only the newest copy keeps its buttons; the older ones point to it
@@ -75,9 +63,9 @@ async def test_nag_resends_an_unanswered_nudge_at_most_n_times(
         assert [c.reply_markup is not None for c in copies] == [False, False, True]
         assert "(again)" in (copies[-1].text or "")
 
-        await command(api, "/nag off", "won't be re-sent")
-        await at(bot, clock, api, EIGHT + timedelta(days=1, seconds=2))
-        await at(bot, clock, api, EIGHT + timedelta(days=1, minutes=21))
+        await chat.say("/nag off", "won't be re-sent")
+        await chat.at(EIGHT + timedelta(days=1, seconds=2))
+        await chat.at(EIGHT + timedelta(days=1, minutes=21))
         assert len(nudges_for(api, "Facial yoga")) == 4
 
 
@@ -87,27 +75,28 @@ async def test_weekly_summary_on_sunday_evening_and_its_opt_out(
     api = server.api
     clock.set(EIGHT - timedelta(hours=1))  # Thursday
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(api, bot, clock)
         await onboard(api, "Europe/Berlin")
-        await command(api, "/off moisturize", "Moisturizing is off")
-        await command(api, "/off supplements", "Calcium + vitamin D is off")
-        await at(bot, clock, api, EIGHT + timedelta(seconds=2))
+        await chat.say("/off moisturize", "Moisturizing is off")
+        await chat.say("/off supplements", "Calcium + vitamin D is off")
+        await chat.at(EIGHT + timedelta(seconds=2))
         nudge = api.message(USER, nudges_for(api, "Facial yoga")[0])
         api.press(USER, nudge.message_id, nudge.callback_data_for("✅ Done"))
         await api.wait_for(lambda: "✅ done" in (nudge.text or ""))
 
         for day in (1, 2, 3):  # the bot runs on: Friday's to Sunday's nudges go out unanswered
-            await at(bot, clock, api, EIGHT + timedelta(days=day, seconds=2))
+            await chat.at(EIGHT + timedelta(days=day, seconds=2))
         sunday = datetime(2026, 11, 29, 19, 0, 5, tzinfo=BERLIN)
-        await at(bot, clock, api, sunday - timedelta(minutes=1))
+        await chat.at(sunday - timedelta(minutes=1))
         assert not [t for t in (m.text or "" for m in api.messages(USER)) if "Your week" in t]
-        await at(bot, clock, api, sunday)
+        await chat.at(sunday)
         summary = api.last_message(USER)
         # Thu done; Fri and Sat missed; Sunday's is still open, so it doesn't count yet
         assert "Your week: 33% of your nudges done." in (summary.text or "")
         api.press(USER, summary.message_id, summary.callback_data_for("Stop weekly summaries"))
         await api.wait_for(lambda: not summary.button_labels)
 
-        await at(bot, clock, api, sunday + timedelta(days=7))
+        await chat.at(sunday + timedelta(days=7))
         weekly = [m for m in api.messages(USER) if "Your week" in (m.text or "")]
         assert len(weekly) == 1
 
@@ -118,12 +107,13 @@ async def test_nothing_is_resent_while_paused(
     api = server.api
     clock.set(EIGHT - timedelta(hours=1))
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(api, bot, clock)
         await onboard(api, "Europe/Berlin")
-        await command(api, "/nag 20 3", "every 20 min")
-        await at(bot, clock, api, EIGHT + timedelta(seconds=2))
-        await command(api, "/pause 2", "Paused until")
-        await at(bot, clock, api, EIGHT + timedelta(minutes=21))
-        await at(bot, clock, api, EIGHT + timedelta(days=1, seconds=2))
+        await chat.say("/nag 20 3", "every 20 min")
+        await chat.at(EIGHT + timedelta(seconds=2))
+        await chat.say("/pause 2", "Paused until")
+        await chat.at(EIGHT + timedelta(minutes=21))
+        await chat.at(EIGHT + timedelta(days=1, seconds=2))
         assert len(nudges_for(api, "Facial yoga")) == 1
         first = await bot.services.repo.nudges_on(USER, EIGHT.date())
         # the holiday doesn't count against the nudge that was waiting for its re-send
@@ -136,12 +126,13 @@ async def test_pause_without_days_lasts_until_resume(
     api = server.api
     clock.set(EIGHT - timedelta(hours=1))
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(api, bot, clock)
         await onboard(api, "Europe/Berlin")
-        await command(api, "/pause", "Paused until you send /resume")
-        plan = await command(api, "/plan", "Your plan")
+        await chat.say("/pause", "Paused until you send /resume")
+        plan = await chat.say("/plan", "Your plan")
         assert "Paused until you send /resume" in plan
-        await at(bot, clock, api, EIGHT + timedelta(days=30, seconds=2))
+        await chat.at(EIGHT + timedelta(days=30, seconds=2))
         assert nudges_for(api, "") == []
-        await command(api, "/resume", "Welcome back")
-        await at(bot, clock, api, EIGHT + timedelta(days=31, seconds=2))
+        await chat.say("/resume", "Welcome back")
+        await chat.at(EIGHT + timedelta(days=31, seconds=2))
         assert len(nudges_for(api, "Facial yoga")) == 1

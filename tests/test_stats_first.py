@@ -6,29 +6,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.fakeapi import FakeBotApi
 from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
+    Chat,
     RunningBot,
     VirtualClock,
     jump,
     make_settings,
     nudges_for,
     onboard,
-    wait_text,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
 EIGHT = datetime(2026, 11, 26, 8, 0, tzinfo=BERLIN)
-
-
-async def say(api: FakeBotApi, text: str, expect: str) -> str:
-    since = len(api.messages(USER))
-    api.send_text(USER, text)
-    answer = await wait_text(api, expect, since)
-    await api.wait_until_idle()
-    return answer
 
 
 async def test_new_user_gets_a_friendly_first_answer_then_a_chart_that_explains_strength(
@@ -37,22 +28,23 @@ async def test_new_user_gets_a_friendly_first_answer_then_a_chart_that_explains_
     api = server.api
     clock.set(EIGHT - timedelta(hours=1))
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(api, bot, clock)
         await onboard(api, "Europe/Berlin")
 
-        first = await say(api, "/stats", "Nothing to chart yet")
+        first = await chat.say("/stats", "Nothing to chart yet")
         assert "your first nudge: 🧘 Facial yoga, Thu 26 Nov at 08:00." in first
         assert "streak 0" not in first
         assert "0%" not in first
         assert "habit strength" in first
         assert api.calls_to("sendPhoto") == []
 
-        await say(api, "/off all", "All your routines are off")
-        assert "/on all" in await say(api, "/stats", "Nothing to chart yet")
-        await say(api, "/on all", "All your routines are on")
+        await chat.say("/off all", "All your routines are off")
+        assert "/on all" in await chat.say("/stats", "Nothing to chart yet")
+        await chat.say("/on all", "All your routines are on")
 
         await jump(bot, clock, EIGHT + timedelta(seconds=2))
         await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
-        await say(api, "done", "Nice work")
+        await chat.say("done", "Nice work")
 
         mark = api.mark()
         api.send_text(USER, "/stats")

@@ -10,26 +10,18 @@ from bot.fakeapi import FakeBotApi
 from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
+    Chat,
     RunningBot,
     VirtualClock,
     jump,
     make_settings,
     onboard,
     texts_to,
-    wait_text,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
 THURSDAY = datetime(2026, 11, 26, 7, 0, tzinfo=BERLIN)
 SUNDAY_EVENING = datetime(2026, 11, 29, 19, 0, 5, tzinfo=BERLIN)
-
-
-async def say(api: FakeBotApi, text: str, expect: str) -> str:
-    since = len(api.messages(USER))
-    api.send_text(USER, text)
-    answer = await wait_text(api, expect, since)
-    await api.wait_until_idle()
-    return answer
 
 
 def summaries(api: FakeBotApi) -> list[str]:
@@ -42,27 +34,28 @@ async def test_summary_off_then_on_again_from_the_next_sunday(
     api = server.api
     clock.set(THURSDAY)
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(api, bot, clock)
         await onboard(api, "Europe/Berlin")
         commands = api.commands[next(iter(api.commands))]
         assert "summary" in {c["command"] for c in commands}
-        assert "/summary — weekly summary" in await say(api, "/help", "What I can do")
+        assert "/summary — weekly summary" in await chat.say("/help", "What I can do")
 
-        state = await say(api, "/summary", "Weekly summary is on")
+        state = await chat.say("/summary", "Weekly summary is on")
         assert "Sundays at 19:00, next Sun 29 Nov" in state
 
-        refused = await say(api, "/summary maybe", "Nothing was changed")
+        refused = await chat.say("/summary maybe", "Nothing was changed")
         assert "/summary on" in refused
         user = await bot.services.repo.get_user(USER)
         assert user is not None
         assert user.weekly_summary
 
-        await say(api, "/summary off", "no more weekly summaries")
-        assert "Weekly summary is off" in await say(api, "/summary", "Weekly summary")
+        await chat.say("/summary off", "no more weekly summaries")
+        assert "Weekly summary is off" in await chat.say("/summary", "Weekly summary")
         await jump(bot, clock, SUNDAY_EVENING)
         await api.wait_until_idle()
         assert summaries(api) == []
 
-        on = await say(api, "/summary on", "Weekly summary is on")
+        on = await chat.say("/summary on", "Weekly summary is on")
         assert "the next one comes Sun 06 Dec at 19:00" in on
         await jump(bot, clock, SUNDAY_EVENING + timedelta(days=7))
         await api.wait_for(lambda: len(summaries(api)) == 1, what="one weekly summary")

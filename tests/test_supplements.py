@@ -6,11 +6,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.fakeapi import FakeBotApi
 from schedules.supplements import Dose
 from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
+    Chat,
     RunningBot,
     VirtualClock,
     jump,
@@ -25,21 +25,16 @@ DAY = date(2026, 11, 26)
 EIGHT = datetime(2026, 11, 26, 8, 0, tzinfo=BERLIN)
 
 
-async def command(api: FakeBotApi, text: str, expect: str) -> str:
-    since = len(api.messages(USER))
-    api.send_text(USER, text)
-    return await wait_text(api, expect, since)
-
-
 async def test_a_dose_and_three_done_presses_show_the_days_calcium_against_the_target(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
     clock.set(EIGHT - timedelta(hours=1))
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(api, bot, clock)
         await onboard(api, "Europe/Berlin")
-        await command(api, "/set supplements 08:00 08:01 08:02", "set to 08:00, 08:01, 08:02")
-        reply = await command(api, "/dose calcium 400 vitd 200", "Noted")
+        await chat.say("/set supplements 08:00 08:01 08:02", "set to 08:00, 08:01, 08:02")
+        reply = await chat.say("/dose calcium 400 vitd 200", "Noted")
         assert "400 mg calcium and 200 IU vitamin D" in reply
         assert "Food counts too" in reply
         assert "I don't give medical advice on doses" in reply
@@ -58,7 +53,7 @@ async def test_a_dose_and_three_done_presses_show_the_days_calcium_against_the_t
             api.press(USER, message_id, nudge.callback_data_for("✅ Done"))
             await api.wait_for_call("editMessageText", chat_id=USER, after=mark)
 
-        added = await command(api, "+200 IU salmon", "Added 200 IU vitamin D (salmon)")
+        added = await chat.say("+200 IU salmon", "Added 200 IU vitamin D (salmon)")
         assert "So far today: 1,200 mg calcium, 800 IU vitamin D" in added
 
         mark = api.mark()
@@ -78,10 +73,11 @@ async def test_food_counts_and_the_next_nudge_says_what_is_left(
     api = server.api
     clock.set(EIGHT - timedelta(hours=1))
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(api, bot, clock)
         await onboard(api, "Europe/Berlin")
-        await command(api, "/set supplements 08:00", "set to 08:00")
-        await command(api, "/dose calcium 500 vitd 400 pills 2", "(2 pills)")
-        added = await command(api, "+300 mg yogurt", "Added 300 mg calcium (yogurt)")
+        await chat.say("/set supplements 08:00", "set to 08:00")
+        await chat.say("/dose calcium 500 vitd 400 pills 2", "(2 pills)")
+        added = await chat.say("+300 mg yogurt", "Added 300 mg calcium (yogurt)")
         assert "So far today: 300 mg calcium, 0 IU vitamin D" in added
 
         await jump(bot, clock, EIGHT + timedelta(seconds=5))
@@ -102,20 +98,21 @@ async def test_bad_doses_and_food_get_a_clear_answer_and_change_nothing(
     api = server.api
     clock.set(EIGHT - timedelta(hours=1))
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(api, bot, clock)
         await onboard(api, "Europe/Berlin")
-        usage = await command(api, "/dose", "No dose is set yet")
+        usage = await chat.say("/dose", "No dose is set yet")
         assert "/dose calcium 600 vitd 400" in usage
-        await command(api, "/dose calcium 600 vitd 400", "Noted")
+        await chat.say("/dose calcium 600 vitd 400", "Noted")
         for bad in (
             "/dose calcium lots",
             "/dose vitd 400mg",
             "/dose calcium 90000",
             "/dose iron 5",
         ):
-            reply = await command(api, bad, "Nothing was changed")
+            reply = await chat.say(bad, "Nothing was changed")
             assert "Now each ✅ counts as 600 mg calcium and 400 IU vitamin D" in reply
         for bad in ("+300 yogurt", "+300 g cheese", "+0 mg", "+300 IU calcium"):
-            await command(api, bad, "Nothing was recorded")
+            await chat.say(bad, "Nothing was recorded")
         repo = bot.services.repo
         assert await repo.doses(USER) == [(DAY, Dose(600, 400))]
         assert await repo.food_since(USER, DAY) == []

@@ -7,40 +7,23 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.fakeapi import FakeBotApi
 from schedules.nudges import Outcome
 from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
+    Chat,
     RunningBot,
     VirtualClock,
-    jump,
     make_settings,
     nudges_for,
     onboard,
     texts_to,
-    wait_text,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
 EIGHT = datetime(2026, 11, 26, 8, 0, tzinfo=BERLIN)
 NINE = EIGHT + timedelta(hours=1)
-
-
-async def at(bot: RunningBot, clock: VirtualClock, api: FakeBotApi, instant: datetime) -> None:
-    """Jump the clock, let the dispatcher send what is due, and wait until the bot is quiet."""
-    await jump(bot, clock, instant)
-    await api.wait_until_idle()
-
-
-async def say(api: FakeBotApi, text: str, expect: str, reply_to: int | None = None) -> str:
-    """Send ``text`` (optionally as a reply) and return the bot's answer containing ``expect``."""
-    since = len(api.messages(USER))
-    api.send_text(USER, text, reply_to=reply_to)
-    answer = await wait_text(api, expect, since)
-    await api.wait_until_idle()
-    return answer
 
 
 async def outcomes(bot: RunningBot) -> dict[Routine, Outcome]:
@@ -53,37 +36,38 @@ async def test_a_reply_that_is_only_an_answer_records_it_like_the_button(
     api = server.api
     clock.set(EIGHT - timedelta(hours=1))
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(api, bot, clock)
         await onboard(api, "Europe/Berlin")
-        await at(bot, clock, api, EIGHT + timedelta(seconds=2))
+        await chat.at(EIGHT + timedelta(seconds=2))
         yoga = api.message(USER, nudges_for(api, "Facial yoga")[0])
 
-        ack = await say(api, "Did it ✅", "Nice work", reply_to=yoga.message_id)
+        ack = await chat.say("Did it ✅", "Nice work", reply_to=yoga.message_id)
         assert ack == "🧘 Facial yoga · 08:00: Nice work! ✅"
         assert "✅ done" in (yoga.text or "")
         assert yoga.button_labels == []
         assert (await outcomes(bot))[Routine.YOGA] is Outcome.DONE
         assert [n.note for n in await bot.services.repo.history(USER)] == [None]
 
-        await say(api, "done, but my jaw is sore", "Note saved", reply_to=yoga.message_id)
+        await chat.say("done, but my jaw is sore", "Note saved", reply_to=yoga.message_id)
         (stored,) = await bot.services.repo.history(USER)
         assert stored.note == "done, but my jaw is sore"
         assert stored.outcome is Outcome.DONE
 
-        await at(bot, clock, api, NINE + timedelta(seconds=2))
+        await chat.at(NINE + timedelta(seconds=2))
         pills = api.message(USER, nudges_for(api, "Calcium")[0])
-        assert await say(api, "later", "Snoozed", reply_to=pills.message_id)
+        assert await chat.say("later", "Snoozed", reply_to=pills.message_id)
         assert "snoozed until 09:30" in (pills.text or "")
         assert "✅ Done" in pills.button_labels
-        await at(bot, clock, api, NINE + timedelta(minutes=30, seconds=5))
+        await chat.at(NINE + timedelta(minutes=30, seconds=5))
         again = nudges_for(api, "Calcium")
         assert len(again) == 2
 
-        await say(api, "SKIP!", "rest days count too", reply_to=again[-1])
+        await chat.say("SKIP!", "rest days count too", reply_to=again[-1])
         assert "⏭ skipped" in (api.message(USER, again[-1]).text or "")
         assert (await outcomes(bot))[Routine.SUPPLEMENTS] is Outcome.SKIPPED
 
         # a second typed answer changes nothing, exactly like a second press
-        repeat = await say(api, "done", "Already recorded", reply_to=again[-1])
+        repeat = await chat.say("done", "Already recorded", reply_to=again[-1])
         assert texts.OUTCOME_LABELS[Outcome.SKIPPED] in repeat
         assert (await outcomes(bot))[Routine.SUPPLEMENTS] is Outcome.SKIPPED
 
@@ -94,18 +78,19 @@ async def test_done_or_skip_typed_alone_answers_the_latest_open_nudge(
     api = server.api
     clock.set(EIGHT - timedelta(hours=1))
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(api, bot, clock)
         await onboard(api, "Europe/Berlin")
-        none_yet = await say(api, "done", "no open nudge")
+        none_yet = await chat.say("done", "no open nudge")
         assert "mark done" in none_yet
         assert await bot.services.repo.history(USER) == []
 
-        await at(bot, clock, api, EIGHT + timedelta(seconds=2))
-        await at(bot, clock, api, NINE + timedelta(seconds=2))
+        await chat.at(EIGHT + timedelta(seconds=2))
+        await chat.at(NINE + timedelta(seconds=2))
         pills = api.message(USER, nudges_for(api, "Calcium")[0])
         yoga = api.message(USER, nudges_for(api, "Facial yoga")[0])
 
         assert (
-            await say(api, "Done.", "Nice work") == "💊 Calcium + vitamin D · 09:00: Nice work! ✅"
+            await chat.say("Done.", "Nice work") == "💊 Calcium + vitamin D · 09:00: Nice work! ✅"
         )
         assert "✅ done" in (pills.text or "")
         assert await outcomes(bot) == {
@@ -113,12 +98,12 @@ async def test_done_or_skip_typed_alone_answers_the_latest_open_nudge(
             Routine.SUPPLEMENTS: Outcome.DONE,
         }
 
-        await say(api, "skip", "Facial yoga · 08:00: Skipped")
+        await chat.say("skip", "Facial yoga · 08:00: Skipped")
         assert "⏭ skipped" in (yoga.text or "")
         assert yoga.button_labels == []
 
         since = len(api.messages(USER))
-        nothing_left = await say(api, "Skip", "no open nudge")
+        nothing_left = await chat.say("Skip", "no open nudge")
         assert "to skip" in nothing_left
         assert len(texts_to(api, USER)) == since + 1
         assert await outcomes(bot) == {
@@ -126,7 +111,7 @@ async def test_done_or_skip_typed_alone_answers_the_latest_open_nudge(
             Routine.SUPPLEMENTS: Outcome.DONE,
         }
 
-        today = await say(api, "/today", "Today")
+        today = await chat.say("/today", "Today")
         assert "Facial yoga — ⏭ skipped" in today
         assert "Calcium + vitamin D — ✅ done" in today
 
@@ -137,10 +122,11 @@ async def test_done_typed_after_deleting_the_nudge_still_counts(
     api = server.api
     clock.set(EIGHT - timedelta(hours=1))
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(api, bot, clock)
         await onboard(api, "Europe/Berlin")
-        await at(bot, clock, api, EIGHT + timedelta(seconds=2))
+        await chat.at(EIGHT + timedelta(seconds=2))
         api.message(USER, nudges_for(api, "Facial yoga")[0]).deleted = True  # gone from the chat
 
-        assert await say(api, "did it", "Nice work") == "🧘 Facial yoga · 08:00: Nice work! ✅"
+        assert await chat.say("did it", "Nice work") == "🧘 Facial yoga · 08:00: Nice work! ✅"
         assert (await outcomes(bot))[Routine.YOGA] is Outcome.DONE
         assert not [t for t in texts_to(api, USER) if "went wrong" in t]

@@ -17,12 +17,11 @@ from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
+    Chat,
     RunningBot,
-    jump,
     make_settings,
     nudges_for,
     onboard,
-    wait_text,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -34,19 +33,6 @@ def morning(day: int, minute: int = 30) -> datetime:
     """07:<minute> (and a few seconds) Berlin time on ``day`` December 2026, or 30 November."""
     month, day = (11, 30) if day == 30 else (12, day)
     return datetime(2026, month, day, 7, minute, 2, tzinfo=BERLIN)
-
-
-async def command(api: FakeBotApi, text: str, expect: str) -> str:
-    """Send a command and return the bot's answer containing ``expect``."""
-    since = len(api.messages(USER))
-    api.send_text(USER, text)
-    return await wait_text(api, expect, since)
-
-
-async def at(bot: RunningBot, clock: VirtualClock, api: FakeBotApi, instant: datetime) -> None:
-    """Jump the clock, let the dispatcher do what is due, and wait until the bot is quiet."""
-    await jump(bot, clock, instant)
-    await api.wait_until_idle()
 
 
 async def press_done(api: FakeBotApi) -> None:
@@ -68,22 +54,23 @@ async def test_mon_wed_fri_sends_nothing_on_off_days_and_keeps_the_streak(
     api = server.api
     clock.set(SUNDAY_EVENING)
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(api, bot, clock)
         await onboard(api, "Europe/Berlin")
-        await command(api, "/off all", "All your routines are off")
-        confirmed = await command(api, "/set yoga 07:30 mon wed fri", "set to")
+        await chat.say("/off all", "All your routines are off")
+        confirmed = await chat.say("/set yoga 07:30 mon wed fri", "set to")
         assert "Facial yoga set to 07:30 on Mon Wed Fri. Next: Mon 30 Nov 07:30." in confirmed
-        plan = await command(api, "/plan", "Your plan")
+        plan = await chat.say("/plan", "Your plan")
         assert "Facial yoga: 07:30 Mon Wed Fri — next Mon 30 Nov 07:30" in plan
 
         sent_on: list[str] = []
         for day in (30, 1, 2, 3, 4):
-            await at(bot, clock, api, morning(day))
+            await chat.at(morning(day))
             count = len(nudges_for(api, "Facial yoga"))
             if count > len(sent_on):
                 sent_on.append(f"{morning(day):%a}")
                 await press_done(api)
             if day == 1:
-                today = await command(api, "/today", "Today")
+                today = await chat.say("/today", "Today")
                 assert "Tuesday 01 December" in today
                 assert "Facial yoga rests today (Mon Wed Fri, next Wed 02 Dec 07:30)" in today
                 assert "✅ Facial yoga" not in str(api.last_message(USER).reply_markup)
@@ -95,7 +82,7 @@ async def test_mon_wed_fri_sends_nothing_on_off_days_and_keeps_the_streak(
             date(2026, 12, 4),
         }
 
-        await at(bot, clock, api, morning(5, minute=45))
+        await chat.at(morning(5, minute=45))
         mark = api.mark()
         api.send_text(USER, "/stats")
         await api.wait_for_call("sendPhoto", chat_id=USER, after=mark)
@@ -109,31 +96,32 @@ async def test_days_change_alone_times_change_alone_and_daily_goes_back(
     api = server.api
     clock.set(SUNDAY_EVENING)
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(api, bot, clock)
         await onboard(api, "Europe/Berlin")
 
-        answer = await command(api, "/set yoga weekends", "set to")
+        answer = await chat.say("/set yoga weekends", "set to")
         assert "Facial yoga set to 08:00 on Sat Sun. Next: Sat 05 Dec 08:00." in answer
         assert (await yoga(bot)).days == frozenset({5, 6})
 
-        answer = await command(api, "/set face yoga 07:00, 19:00", "set to")
+        answer = await chat.say("/set face yoga 07:00, 19:00", "set to")
         assert "Facial yoga set to 07:00, 19:00 on Sat Sun." in answer
         assert (await yoga(bot)).days == frozenset({5, 6})
 
-        answer = await command(api, "/set yoga 7:00 mon-fri", "set to")
+        answer = await chat.say("/set yoga 7:00 mon-fri", "set to")
         assert "on Mon–Fri. Next: Mon 30 Nov 07:00." in answer
-        answer = await command(api, "/set moisturize 08:00 21:30 daily", "set to")
+        answer = await chat.say("/set moisturize 08:00 21:30 daily", "set to")
         assert "Moisturizing set to 08:00, 21:30. Next: Sun 29 Nov 21:30." in answer
-        plan = await command(api, "/plan", "Your plan")
+        plan = await chat.say("/plan", "Your plan")
         assert "Facial yoga: 07:00 Mon–Fri — next Mon 30 Nov 07:00" in plan
         assert "Moisturizing: 08:00, 21:30 — next Sun 29 Nov 21:30" in plan
 
-        await command(api, "/set yoga 08:00 weekends", "set to")
+        await chat.say("/set yoga 08:00 weekends", "set to")
         # Sunday 20:00 in Berlin is Monday 04:00 in Tokyo: the next weekend morning is Saturday's
-        await command(api, "/timezone Asia/Tokyo", "Time zone set to")
+        await chat.say("/timezone Asia/Tokyo", "Time zone set to")
         tokyo = datetime(2026, 12, 5, 8, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
         assert (await yoga(bot)).next_due == tokyo
 
-        await command(api, "/set yoga 07:00 daily", "set to")
+        await chat.say("/set yoga 07:00 daily", "set to")
         assert (await yoga(bot)).days == EVERY_DAY
 
 
@@ -143,22 +131,23 @@ async def test_bad_days_get_a_clear_answer_and_change_nothing(
     api = server.api
     clock.set(SUNDAY_EVENING)
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(api, bot, clock)
         await onboard(api, "Europe/Berlin")
-        await command(api, "/set yoga 07:30 mon wed fri", "set to")
+        await chat.say("/set yoga 07:30 mon wed fri", "set to")
         before = await bot.services.repo.get_plan(USER)
 
-        refused = await command(api, "/set yoga 8:00 funday", "Nothing was changed")
+        refused = await chat.say("/set yoga 8:00 funday", "Nothing was changed")
         assert "“funday” isn't a time I understand, nor a day" in refused
         assert "mon wed fri" in refused
-        refused = await command(api, "/set yoga 8:00 mon-funday", "Nothing was changed")
+        refused = await chat.say("/set yoga 8:00 mon-funday", "Nothing was changed")
         assert "“mon-funday”" in refused
-        refused = await command(api, "/set yoga 25:00 mon", "Nothing was changed")
+        refused = await chat.say("/set yoga 25:00 mon", "Nothing was changed")
         assert "“25:00” isn't a time I understand" in refused
-        assert "To set times" in await command(api, "/set yoga on", "To set times")
-        assert "weekdays" in await command(api, "/set", "To set times")
+        assert "To set times" in await chat.say("/set yoga on", "To set times")
+        assert "weekdays" in await chat.say("/set", "To set times")
         assert await bot.services.repo.get_plan(USER) == before
 
-        helped = await command(api, "/help", "What I can do")
+        helped = await chat.say("/help", "What I can do")
         assert "/set — set times and days: /set yoga 07:30 mon wed fri" in helped
 
 
@@ -168,8 +157,9 @@ async def test_a_wall_clock_jump_keeps_off_days_off(
     api = server.api
     clock.set(SUNDAY_EVENING)
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(api, bot, clock)
         await onboard(api, "Europe/Berlin")
-        await command(api, "/set yoga 07:30 wed", "set to")
+        await chat.say("/set yoga 07:30 wed", "set to")
         await bot.services.dispatcher.tick()
         # the wall clock leaps a day ahead (Monday evening): next due times are derived again,
         # and Tuesday morning, an off day, must not become the next nudge
@@ -184,11 +174,12 @@ async def test_a_today_button_for_a_day_that_became_a_rest_day_changes_nothing(
     api = server.api
     clock.set(morning(30, minute=0))
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(api, bot, clock)
         await onboard(api, "Europe/Berlin")
-        await command(api, "/today", "Today")
+        await chat.say("/today", "Today")
         shown = api.last_message(USER)
         data = shown.callback_data_for("✅ Facial yoga 08:00")
-        await command(api, "/set yoga tue thu", "set to")
+        await chat.say("/set yoga tue thu", "set to")
 
         mark = api.mark()
         query = api.press(USER, shown.message_id, data)
