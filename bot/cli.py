@@ -43,7 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("chat", help="offline sandbox: the same bot in your terminal, no token")
     commands.add_parser(
-        "health", help="exit 0 if the database is reachable and the heartbeat recent"
+        "health",
+        help="exit 0 if the database is reachable, the heartbeat recent and Telegram answering",
     )
     backup = commands.add_parser("backup", help="online, consistent copy of the database")
     backup.add_argument("path", type=Path, help="where to write the copy (created 0600)")

@@ -18,7 +18,6 @@ from bot.types import Context
 
 PRIVATE = filters.ChatType.PRIVATE
 MAX_NOTE = 1000
-MAX_QUESTION = 500
 DISCLAIMER_SHOWN = "disclaimer_shown"
 """chat_data flag: the not-medical-advice line is said once per conversation."""
 
