@@ -190,3 +190,18 @@ async def test_a_note_stops_the_nagging(
         for minutes in (40, 60, 80):
             await chat.at(THURSDAY.replace(hour=8, second=30) + timedelta(minutes=minutes))
         assert len(chat.nudges(YOGA)) == 2
+
+
+async def test_an_emergency_written_as_a_reply_to_a_nudge_gets_help_and_is_kept_as_a_note(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    async with berliner(server, clock, db, THURSDAY.replace(hour=7)) as chat:
+        await chat.at(THURSDAY.replace(hour=8, second=5))
+        nudge = chat.nudges(YOGA)[-1]
+        message = "did it but now one side of my face is numb"
+        await chat.say(message, "Please get medical help now", reply_to=nudge.message_id)
+        await chat.api.wait_for(lambda: "Note saved" in (chat.api.last_message(USER).text or ""))
+        [stored] = [
+            n for n in await chat.bot.services.repo.history(USER) if n.routine is Routine.YOGA
+        ]
+        assert stored.note == message
