@@ -5,7 +5,8 @@ measured behind 300). This limiter has two lanes. Broadcast nudges (``rate_limit
 take evenly spaced slots under a global rate and at most one per chat per second; interactive
 requests skip that queue and push the next nudge slot back. A nudge also checks what really
 went out in the last second, both lanes, and leaves room for a reply under Telegram's limit;
-replies themselves never wait for the window (the limit is about bulk sends, not answers).
+a reply waits only when that second is already full, since going over the limit draws a 429
+that pauses everyone.
 A ``429 retry_after`` caused by one chat (a reply burst to a flooding user, say) pauses that
 chat's lane only, so nobody else waits for it; a 429 on a request without a chat, or 429s for
 several chats within a few seconds, is Telegram's global limit and pauses every lane. Either
@@ -128,18 +129,18 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         self._chat_paused[chat_id] = max(self._chat_paused.get(chat_id, 0.0), until)
         _log.warning("flood control: pausing one chat for %.1f s", delay)
 
-    def _window_wait(self) -> float:
-        """How long a nudge must still wait so that its window keeps a slot free for people.
+    def _wait_for_room(self, limit: int) -> float:
+        """How long until fewer than ``limit`` sends started in the last window.
 
-        Booked slots alone can't promise that (a reply takes no slot of the nudges already
-        booked), so this counts what really went out, both lanes, just before a nudge goes.
+        Booked slots alone can't keep a window under Telegram's limit (a reply takes no slot of
+        the nudges already booked), so this counts what really went out, both lanes.
         """
         now = self._prune()
-        if len(self._recent) < self._cap - REPLY_HEADROOM:
+        if len(self._recent) < limit:
             return 0.0
         if not self._recent:
             return WINDOW / self._cap
-        return self._recent[0] + WINDOW - now
+        return self._recent[len(self._recent) - limit] + WINDOW - now
 
     def sends_last_second(self) -> int:
         """Sends started in the last window, both lanes: how busy broadcasting is now.
@@ -172,8 +173,11 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
             if paced:
                 nudge = rate_limit_args == NUDGE
                 await asyncio.sleep(self._reserve(chat_id, nudge=nudge))
-                while nudge:
-                    wait = self._window_wait()
+                # a nudge leaves a slot of every second to people; a reply only waits when the
+                # second is full, since going over Telegram's limit pauses everyone
+                limit = self._cap - REPLY_HEADROOM if nudge else self._cap
+                while True:
+                    wait = self._wait_for_room(limit)
                     if wait <= 0:
                         break
                     await asyncio.sleep(wait)

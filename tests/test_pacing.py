@@ -215,3 +215,23 @@ async def test_sends_last_second_counts_what_went_out_in_the_window(fake: FakeTi
     assert lim.sends_last_second() == 11
     fake.now += 1.0
     assert lim.sends_last_second() == 0
+
+
+async def test_a_reply_waits_only_when_the_second_is_already_full(fake: FakeTime) -> None:
+    lim = limiter(fake)
+    for chat in range(TELEGRAM_LIMIT - 1):  # nudges stop one short of the limit
+        await send(lim, chat)
+        fake.now += 0.01
+    await send(lim, 5000, nudge=False)  # the reply takes the last slot at once
+    assert fake.sleeps[-1] == 0.0
+    fake.sleeps.clear()
+    # the second is full now: another reply waits until the oldest send ages out, no longer
+    reply = asyncio.ensure_future(send(lim, 5001, nudge=False))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert not reply.done()
+    waited = [s for s in fake.sleeps if s > 0]
+    assert waited
+    assert waited[0] == pytest.approx(1.0 - 0.01 * TELEGRAM_LIMIT + 0.01)
+    fake.now += waited[0]
+    assert await reply == {"chat": 5001}
