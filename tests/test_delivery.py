@@ -250,3 +250,22 @@ def test_health_names_what_is_wrong(live: Liveness | None, problem: str) -> None
 def test_health_is_green_when_everything_answers() -> None:
     live = Liveness(NOW, NOW - timedelta(minutes=2), NOW - timedelta(minutes=1), True)
     assert health_problem(live, NOW) is None
+
+
+async def test_the_heartbeat_advances_while_a_long_tick_drains(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    async with crowd(api, clock, make_settings(db, server.api_root, max_in_flight=1)) as bot:
+        api.set_delay("sendMessage", 0.1)  # one at a time: 30 sends take seconds
+        clock.set(DUE + timedelta(seconds=1))
+        tick = asyncio.create_task(bot.services.dispatcher.tick())
+        await api.wait_for(lambda: nudges_to(api, USERS[2]) == 1, timeout=10)
+        later = DUE + timedelta(minutes=10)
+        clock.set(later)  # ten minutes into the same tick
+        await api.wait_for(lambda: nudges_to(api, USERS[6]) == 1, timeout=10)
+        assert not tick.done()
+        live = read_liveness(db)
+        assert live is not None
+        assert live.beat >= later
+        await asyncio.wait_for(tick, timeout=30)
