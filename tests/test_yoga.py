@@ -45,6 +45,18 @@ async def start_with_yoga_command(api: FakeBotApi) -> SentMessage:
     return api.last_message(USER)
 
 
+async def session_from_the_eight_oclock_nudge(
+    bot: RunningBot, clock: VirtualClock, api: FakeBotApi
+) -> SentMessage:
+    """Let the 08:00 yoga nudge go out and press ▶ Start on it; the nudge, now the session."""
+    await jump(bot, clock, EIGHT + timedelta(seconds=2))
+    await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
+    nudge = api.message(USER, nudges_for(api, "Facial yoga")[-1])
+    api.press(USER, nudge.message_id, nudge.callback_data_for("▶ Start (5 min)"))
+    await shows(api, nudge, "move 1 of 5")
+    return nudge
+
+
 async def message_recorded(bot: RunningBot) -> None:
     """Wait until /yoga's handler has stored its message id (it does so after the send)."""
     for _ in range(100):
@@ -156,11 +168,7 @@ async def test_a_restart_mid_session_resumes_where_the_clock_says(
     settings = make_settings(db, server.api_root)
     async with RunningBot(settings, clock) as bot:
         await onboard(api, "Europe/Berlin")
-        await jump(bot, clock, EIGHT + timedelta(seconds=2))
-        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
-        nudge = api.message(USER, nudges_for(api, "Facial yoga")[-1])
-        api.press(USER, nudge.message_id, nudge.callback_data_for("▶ Start (5 min)"))
-        await shows(api, nudge, "move 1 of 5")
+        nudge = await session_from_the_eight_oclock_nudge(bot, clock, api)
         api.press(USER, nudge.message_id, nudge.callback_data_for("⏭ Next"))
         await shows(api, nudge, "move 2 of 5")
         moved_at = clock()
@@ -224,11 +232,7 @@ async def test_a_stopped_nudge_session_gives_the_nudge_back_and_yoga_later_finis
     clock.set(EIGHT - timedelta(minutes=5))
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
         await onboard(api, "Europe/Berlin")
-        await jump(bot, clock, EIGHT + timedelta(seconds=2))
-        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
-        nudge = api.message(USER, nudges_for(api, "Facial yoga")[-1])
-        api.press(USER, nudge.message_id, nudge.callback_data_for("▶ Start (5 min)"))
-        await shows(api, nudge, "move 1 of 5")
+        nudge = await session_from_the_eight_oclock_nudge(bot, clock, api)
         api.press(USER, nudge.message_id, nudge.callback_data_for("⏹ Stop"))
         await shows(api, nudge, "Stopped at move 1 of 5 (0 done)")
         assert nudge.button_labels == ["✅ Done", "⏰ Snooze", "⏭ Skip", "▶ Start (5 min)"]
@@ -251,11 +255,7 @@ async def test_a_session_whose_time_ran_out_long_ago_is_stopped_not_counted_done
     settings = make_settings(db, server.api_root)
     async with RunningBot(settings, clock) as bot:
         await onboard(api, "Europe/Berlin")
-        await jump(bot, clock, EIGHT + timedelta(seconds=2))
-        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
-        nudge = api.message(USER, nudges_for(api, "Facial yoga")[-1])
-        api.press(USER, nudge.message_id, nudge.callback_data_for("▶ Start (5 min)"))
-        await shows(api, nudge, "move 1 of 5")
+        nudge = await session_from_the_eight_oclock_nudge(bot, clock, api)
     api.release_long_polls()
 
     clock.set(clock() + timedelta(hours=1))
