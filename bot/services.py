@@ -34,6 +34,14 @@ class Member:
         """The member a stored user is, or None while they have no zone yet."""
         return None if user.zone is None else cls(user, user.zone, resolve_zone(user.zone))
 
+    def local(self, instant: datetime | None) -> datetime | None:
+        """An instant on the member's clock (None stays None)."""
+        return instant.astimezone(self.tz) if instant is not None else None
+
+    def next_send(self, entry: PlanEntry) -> datetime | None:
+        """When a routine of theirs really sends next, holiday mode applied, on their clock."""
+        return self.local(entry.next_send(self.tz, self.user.paused_until))
+
 
 class Services:
     """The composition root's objects, reachable from every handler; storage opens in post_init."""

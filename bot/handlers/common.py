@@ -60,23 +60,16 @@ class Feature:
 
 async def plan_text(services: Services, member: Member) -> str:
     """The /plan view in the user's local time."""
-    user, tz = member.user, member.tz
+    user = member.user
     entries = []
     for entry in await services.repo.get_plan(user.user_id):
-        upcoming = entry.next_send(tz, user.paused_until)
         entries.append(
-            (
-                entry.routine,
-                entry.enabled,
-                entry.times,
-                upcoming.astimezone(tz) if upcoming else None,
-                entry.days,
-            )
+            (entry.routine, entry.enabled, entry.times, member.next_send(entry), entry.days)
         )
     return texts.plan(
         entries,
         member.zone,
-        user.paused_until.astimezone(tz) if user.paused_until else None,
+        member.local(user.paused_until),
         user.snooze_minutes,
         (user.nag_minutes, user.nag_times) if user.nag_minutes else None,
     )

@@ -7,7 +7,7 @@ nudge) goes through the same repository call and the same edit of the nudge as t
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from datetime import datetime, tzinfo
+from datetime import datetime
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
@@ -79,7 +79,7 @@ class Nudges(Feature):
         self, member: Member, nudge_id: int, outcome: Outcome
     ) -> tuple[Answer, datetime | None] | None:
         """Record an answer as a press would; the result and, for a snooze, when it comes back."""
-        user, tz = member.user, member.tz
+        user = member.user
         now = self.services.now()
         snooze_to = snooze_until(now, user.snooze_minutes) if outcome is Outcome.SNOOZED else None
         result = await self.services.repo.answer(user.user_id, nudge_id, outcome, now, snooze_to)
@@ -87,7 +87,7 @@ class Nudges(Feature):
             return None
         if snooze_to is not None and result.changed:
             self.services.dispatcher.wake_at(snooze_to)
-        back = snooze_to.astimezone(tz) if snooze_to and result.changed else None
+        back = member.local(snooze_to) if result.changed else None
         return result, back
 
     async def answer_or_note(self, update: Update, context: Context, text: str) -> bool:
@@ -201,7 +201,7 @@ class Nudges(Feature):
             for at in entry.times
         }
         resting = [
-            (entry.routine, entry.days, _local(entry.next_send(tz, user.paused_until), tz))
+            (entry.routine, entry.days, member.next_send(entry))
             for entry in plan
             if day.weekday() not in entry.days
             and not any(routine is entry.routine for routine, _ in recorded)
@@ -217,7 +217,7 @@ class Nudges(Feature):
                 slot_due=planned.get((routine, at)),
                 paused_until=user.paused_until,
             )
-            items.append(TodayItem(routine, at, state, _local(until, tz)))
+            items.append(TodayItem(routine, at, state, member.local(until)))
         open_items = [
             (i.routine, i.at) for i in items if i.state in OPEN_STATES | {SlotState.PASSED}
         ]
@@ -281,7 +281,3 @@ async def _unless_unchanged(edit: Awaitable[object]) -> None:
     except BadRequest as error:
         if "not modified" not in str(error).lower():
             raise
-
-
-def _local(instant: datetime | None, tz: tzinfo) -> datetime | None:
-    return instant.astimezone(tz) if instant is not None else None

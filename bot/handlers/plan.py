@@ -51,7 +51,7 @@ class Plan(Feature):
         member = await self.member(update, context)
         if member is None:
             return
-        user, tz = member.user, member.tz
+        user = member.user
         words, time_args = split_routine(context.args or [])
         if not words or not time_args:
             await reply(update, texts.set_usage())
@@ -65,13 +65,12 @@ class Plan(Feature):
             await reply(update, _times_refused(schedule))
             return
         entry = await self.services.set_times(user, routine, schedule.times or None, schedule.days)
-        upcoming = entry.next_send(tz, user.paused_until)
         await reply(
             update,
             texts.times_set(
                 routine,
                 entry.times,
-                upcoming.astimezone(tz) if upcoming else None,
+                member.next_send(entry),
                 entry.days,
                 paused=user.paused_until is not None,
             ),
