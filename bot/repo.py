@@ -918,7 +918,10 @@ class Repository:
         now: datetime,
         **columns: object,
     ) -> tuple[NudgeState, NudgeState] | None:
-        """Apply one event to one nudge inside a transaction; None when the nudge is gone."""
+        """Apply one event to one nudge inside a transaction; None when the nudge is gone.
+
+        The extra ``columns`` are written with the new state, only when the event changed it.
+        """
         async with db.execute(
             f"SELECT {_STATE_COLUMNS} FROM nudges WHERE id = ?", (nudge_id,)
         ) as cursor:
@@ -927,7 +930,7 @@ class Repository:
             return None
         before = _state(row)
         after = advance(before, event, now)
-        if after != before or columns:
+        if after != before:
             await _write_state(db, nudge_id, after, **columns)
         return before, after
 
@@ -1111,14 +1114,11 @@ class Repository:
             ) as cursor:
                 if await cursor.fetchone() is None:
                     return None
-            moved = await self._advance(db, nudge_id, Answered(outcome, snooze_to), now)
+            event = Answered(outcome, snooze_to)
+            moved = await self._advance(db, nudge_id, event, now, answered_at=to_ts(now))
             assert moved is not None
             before, after = moved
             changed = after != before
-            if changed:
-                await db.execute(
-                    "UPDATE nudges SET answered_at = ? WHERE id = ?", (to_ts(now), nudge_id)
-                )
             async with db.execute(
                 f"SELECT {_NUDGE_COLUMNS} FROM nudges WHERE id = ?", (nudge_id,)
             ) as cursor:
@@ -1151,14 +1151,12 @@ class Repository:
             ) as cursor:
                 row = await cursor.fetchone()
             assert row is not None
-            moved = await self._advance(db, row["id"], Answered(Outcome.DONE), now)
+            event = Answered(Outcome.DONE)
+            moved = await self._advance(db, row["id"], event, now, answered_at=to_ts(now))
             assert moved is not None
             before, after = moved
             if after == before:
                 return False
-            await db.execute(
-                "UPDATE nudges SET answered_at = ? WHERE id = ?", (to_ts(now), row["id"])
-            )
             # the slot moves on, so /plan and /set show the real next nudge
             await db.execute(
                 "UPDATE slots SET next_due = ? WHERE user_id = ? AND routine = ? "
