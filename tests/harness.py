@@ -12,8 +12,8 @@ import signal
 import subprocess
 import sys
 import time as time_module
-from collections.abc import Awaitable, Callable, Iterable
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
@@ -235,3 +235,14 @@ class Chat:
         report = await jump(self.bot, self.clock, instant)
         await self.api.wait_until_idle()
         return report
+
+
+@asynccontextmanager
+async def onboarded(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path, start: datetime, zone: str
+) -> AsyncIterator[Chat]:
+    """The running bot at ``start``, with one user onboarded in ``zone`` on the default plan."""
+    clock.set(start)
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        await onboard(server.api, zone)
+        yield Chat(server.api, bot, clock)

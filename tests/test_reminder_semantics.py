@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,7 +12,7 @@ from bot.clock import VirtualClock
 from schedules.nudges import Outcome
 from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import USER, Chat, RunningBot, make_settings, onboard
+from tests.harness import USER, Chat, onboarded
 
 BERLIN = ZoneInfo("Europe/Berlin")
 THURSDAY = datetime(2026, 11, 26, tzinfo=BERLIN)
@@ -26,15 +25,11 @@ def row(at: str, routine: Routine, state: str) -> str:
     return f"{at} {texts.ROUTINE_ICONS[routine]} {texts.ROUTINE_NAMES[routine]} — {state}"
 
 
-@asynccontextmanager
-async def berliner(
+def berliner(
     server: FakeBotApiServer, clock: VirtualClock, db: Path, start: datetime
-) -> AsyncIterator[Chat]:
+) -> AbstractAsyncContextManager[Chat]:
     """A user onboarded in Berlin at ``start`` with the default plan."""
-    clock.set(start)
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        await onboard(server.api, "Europe/Berlin")
-        yield Chat(server.api, bot, clock)
+    return onboarded(server, clock, db, start, "Europe/Berlin")
 
 
 async def outcomes_on(chat: Chat, day: date) -> dict[tuple[Routine, str], Outcome]:

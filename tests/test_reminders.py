@@ -15,6 +15,7 @@ from tests.harness import (
     make_settings,
     nudges_for,
     onboard,
+    onboarded,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -24,11 +25,8 @@ EIGHT = datetime(2026, 11, 26, 8, 0, tzinfo=BERLIN)
 async def test_snooze_waits_the_chosen_minutes_and_keeps_the_daily_time(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(EIGHT - timedelta(hours=1))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
+        api = chat.api
         await chat.say("/snooze 15", "Snooze now waits 15 minutes")
         await chat.at(EIGHT + timedelta(seconds=2))
         nudge = api.message(USER, nudges_for(api, "Facial yoga")[0])
@@ -47,11 +45,8 @@ async def test_snooze_waits_the_chosen_minutes_and_keeps_the_daily_time(
 async def test_nag_resends_an_unanswered_nudge_at_most_n_times(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(EIGHT - timedelta(hours=1))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
+        api = chat.api
         await chat.say("/nag 20 2", "every 20 min, at most 2 times")
         await chat.at(EIGHT + timedelta(seconds=2))
         for minutes in (20, 40, 60, 80):
@@ -104,11 +99,8 @@ async def test_weekly_summary_on_sunday_evening_and_its_opt_out(
 async def test_nothing_is_resent_while_paused(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(EIGHT - timedelta(hours=1))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
+        api, bot = chat.api, chat.bot
         await chat.say("/nag 20 3", "every 20 min")
         await chat.at(EIGHT + timedelta(seconds=2))
         await chat.say("/pause 2", "Paused until")
@@ -123,11 +115,8 @@ async def test_nothing_is_resent_while_paused(
 async def test_pause_without_days_lasts_until_resume(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(EIGHT - timedelta(hours=1))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
+        api = chat.api
         await chat.say("/pause", "Paused until you send /resume")
         plan = await chat.say("/plan", "Your plan")
         assert "Paused until you send /resume" in plan

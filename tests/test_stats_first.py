@@ -9,13 +9,10 @@ from zoneinfo import ZoneInfo
 from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
-    Chat,
-    RunningBot,
     VirtualClock,
     jump,
-    make_settings,
     nudges_for,
-    onboard,
+    onboarded,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -25,11 +22,8 @@ EIGHT = datetime(2026, 11, 26, 8, 0, tzinfo=BERLIN)
 async def test_new_user_gets_a_friendly_first_answer_then_a_chart_that_explains_strength(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(EIGHT - timedelta(hours=1))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
+        api, bot = chat.api, chat.bot
 
         first = await chat.say("/stats", "Nothing to chart yet")
         assert "your first nudge: 🧘 Facial yoga, Thu 26 Nov at 08:00." in first

@@ -10,12 +10,9 @@ from bot.fakeapi import FakeBotApi
 from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
-    Chat,
-    RunningBot,
     VirtualClock,
     jump,
-    make_settings,
-    onboard,
+    onboarded,
     texts_to,
 )
 
@@ -31,11 +28,8 @@ def summaries(api: FakeBotApi) -> list[str]:
 async def test_summary_off_then_on_again_from_the_next_sunday(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(THURSDAY)
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, THURSDAY, "Europe/Berlin") as chat:
+        api, bot = chat.api, chat.bot
         commands = api.commands[next(iter(api.commands))]
         assert "summary" in {c["command"] for c in commands}
         assert "/summary — weekly summary" in await chat.say("/help", "What I can do")

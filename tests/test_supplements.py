@@ -10,13 +10,10 @@ from schedules.supplements import Dose
 from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
-    Chat,
-    RunningBot,
     VirtualClock,
     jump,
-    make_settings,
     nudges_for,
-    onboard,
+    onboarded,
     wait_text,
 )
 
@@ -28,11 +25,8 @@ EIGHT = datetime(2026, 11, 26, 8, 0, tzinfo=BERLIN)
 async def test_a_dose_and_three_done_presses_show_the_days_calcium_against_the_target(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(EIGHT - timedelta(hours=1))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
+        api, bot = chat.api, chat.bot
         await chat.say("/set supplements 08:00 08:01 08:02", "set to 08:00, 08:01, 08:02")
         reply = await chat.say("/dose calcium 400 vitd 200", "Noted")
         assert "400 mg calcium and 200 IU vitamin D" in reply
@@ -70,11 +64,8 @@ async def test_a_dose_and_three_done_presses_show_the_days_calcium_against_the_t
 async def test_food_counts_and_the_next_nudge_says_what_is_left(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(EIGHT - timedelta(hours=1))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
+        api, bot = chat.api, chat.bot
         await chat.say("/set supplements 08:00", "set to 08:00")
         await chat.say("/dose calcium 500 vitd 400 pills 2", "(2 pills)")
         added = await chat.say("+300 mg yogurt", "Added 300 mg calcium (yogurt)")
@@ -95,11 +86,8 @@ async def test_food_counts_and_the_next_nudge_says_what_is_left(
 async def test_bad_doses_and_food_get_a_clear_answer_and_change_nothing(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(EIGHT - timedelta(hours=1))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
+        api, bot = chat.api, chat.bot
         usage = await chat.say("/dose", "No dose is set yet")
         assert "/dose calcium 600 vitd 400" in usage
         await chat.say("/dose calcium 600 vitd 400", "Noted")

@@ -12,12 +12,10 @@ from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
-    Chat,
     RunningBot,
     VirtualClock,
-    make_settings,
     nudges_for,
-    onboard,
+    onboarded,
     texts_to,
 )
 
@@ -33,11 +31,8 @@ async def outcomes(bot: RunningBot) -> dict[Routine, Outcome]:
 async def test_a_reply_that_is_only_an_answer_records_it_like_the_button(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(EIGHT - timedelta(hours=1))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
+        api, bot = chat.api, chat.bot
         await chat.at(EIGHT + timedelta(seconds=2))
         yoga = api.message(USER, nudges_for(api, "Facial yoga")[0])
 
@@ -75,11 +70,8 @@ async def test_a_reply_that_is_only_an_answer_records_it_like_the_button(
 async def test_done_or_skip_typed_alone_answers_the_latest_open_nudge(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(EIGHT - timedelta(hours=1))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
+        api, bot = chat.api, chat.bot
         none_yet = await chat.say("done", "no open nudge")
         assert "mark done" in none_yet
         assert await bot.services.repo.history(USER) == []
@@ -119,11 +111,8 @@ async def test_done_or_skip_typed_alone_answers_the_latest_open_nudge(
 async def test_done_typed_after_deleting_the_nudge_still_counts(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(EIGHT - timedelta(hours=1))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
+        api, bot = chat.api, chat.bot
         await chat.at(EIGHT + timedelta(seconds=2))
         api.message(USER, nudges_for(api, "Facial yoga")[0]).deleted = True  # gone from the chat
 

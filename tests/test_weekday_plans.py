@@ -17,11 +17,9 @@ from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
-    Chat,
     RunningBot,
-    make_settings,
     nudges_for,
-    onboard,
+    onboarded,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -51,11 +49,8 @@ async def yoga(bot: RunningBot) -> PlanEntry:
 async def test_mon_wed_fri_sends_nothing_on_off_days_and_keeps_the_streak(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(SUNDAY_EVENING)
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, SUNDAY_EVENING, "Europe/Berlin") as chat:
+        api, bot = chat.api, chat.bot
         await chat.say("/off all", "All your routines are off")
         confirmed = await chat.say("/set yoga 07:30 mon wed fri", "set to")
         assert "Facial yoga set to 07:30 on Mon Wed Fri. Next: Mon 30 Nov 07:30." in confirmed
@@ -93,11 +88,8 @@ async def test_mon_wed_fri_sends_nothing_on_off_days_and_keeps_the_streak(
 async def test_days_change_alone_times_change_alone_and_daily_goes_back(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(SUNDAY_EVENING)
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, SUNDAY_EVENING, "Europe/Berlin") as chat:
+        bot = chat.bot
 
         answer = await chat.say("/set yoga weekends", "set to")
         assert "Facial yoga set to 08:00 on Sat Sun. Next: Sat 05 Dec 08:00." in answer
@@ -128,11 +120,8 @@ async def test_days_change_alone_times_change_alone_and_daily_goes_back(
 async def test_bad_days_get_a_clear_answer_and_change_nothing(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(SUNDAY_EVENING)
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, SUNDAY_EVENING, "Europe/Berlin") as chat:
+        bot = chat.bot
         await chat.say("/set yoga 07:30 mon wed fri", "set to")
         before = await bot.services.repo.get_plan(USER)
 
@@ -154,11 +143,8 @@ async def test_bad_days_get_a_clear_answer_and_change_nothing(
 async def test_a_wall_clock_jump_keeps_off_days_off(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(SUNDAY_EVENING)
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, SUNDAY_EVENING, "Europe/Berlin") as chat:
+        bot = chat.bot
         await chat.say("/set yoga 07:30 wed", "set to")
         await bot.services.dispatcher.tick()
         # the wall clock leaps a day ahead (Monday evening): next due times are derived again,
@@ -171,11 +157,8 @@ async def test_a_wall_clock_jump_keeps_off_days_off(
 async def test_a_today_button_for_a_day_that_became_a_rest_day_changes_nothing(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(morning(30, minute=0))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, morning(30, minute=0), "Europe/Berlin") as chat:
+        api, bot = chat.api, chat.bot
         await chat.say("/today", "Today")
         shown = api.last_message(USER)
         data = shown.callback_data_for("✅ Facial yoga 08:00")
