@@ -20,6 +20,7 @@ from tests.harness import (
     make_settings,
     nudges_for,
     onboard,
+    onboarded,
     texts_to,
     wait_text,
 )
@@ -65,10 +66,8 @@ def no_errors(caplog: pytest.LogCaptureFixture) -> None:
 async def test_forged_stale_and_foreign_buttons_change_nothing(
     server: FakeBotApiServer, clock: VirtualClock, db: Path, errors: pytest.LogCaptureFixture
 ) -> None:
-    api = server.api
-    clock.set(DAY.replace(hour=7))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        await onboard(api, "UTC")
+    async with onboarded(server, clock, db, DAY.replace(hour=7), "UTC") as chat:
+        api, bot = chat.api, chat.bot
         api.send_text(OTHER, "/start")
         await api.wait_for(lambda: any("Which time zone" in t for t in texts_to(api, OTHER)))
         api.send_text(OTHER, "UTC")
@@ -137,10 +136,8 @@ async def test_malformed_commands_get_clear_answers_and_change_nothing(
 async def test_stickers_photos_edits_and_groups(
     server: FakeBotApiServer, clock: VirtualClock, db: Path, errors: pytest.LogCaptureFixture
 ) -> None:
-    api = server.api
-    clock.set(DAY.replace(hour=7))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        await onboard(api, "UTC")
+    async with onboarded(server, clock, db, DAY.replace(hour=7), "UTC") as chat:
+        api, bot = chat.api, chat.bot
         await api.wait_until_idle()
         plan = await bot.services.repo.get_plan(USER)
 

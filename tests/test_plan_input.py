@@ -9,7 +9,12 @@ from bot.fakeapi import FakeBotApi
 from schedules.parsing import MAX_TIMES
 from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import USER, RunningBot, VirtualClock, make_settings, onboard, texts_to
+from tests.harness import (
+    USER,
+    VirtualClock,
+    onboarded,
+    texts_to,
+)
 
 DAY = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
 
@@ -28,10 +33,8 @@ async def answer(api: FakeBotApi, text: str) -> str:
 async def test_set_takes_multi_word_routines_and_forgiving_times(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(DAY)
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        await onboard(api, "UTC")
+    async with onboarded(server, clock, db, DAY, "UTC") as chat:
+        api, bot = chat.api, chat.bot
         repo = bot.services.repo
 
         async def times_of(routine: Routine) -> tuple[time, ...]:
@@ -55,10 +58,8 @@ async def test_set_takes_multi_word_routines_and_forgiving_times(
 async def test_refused_times_say_exactly_what_is_wrong_and_change_nothing(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(DAY)
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        await onboard(api, "UTC")
+    async with onboarded(server, clock, db, DAY, "UTC") as chat:
+        api, bot = chat.api, chat.bot
         repo = bot.services.repo
         plan = await repo.get_plan(USER)
 
@@ -81,10 +82,8 @@ async def test_refused_times_say_exactly_what_is_wrong_and_change_nothing(
 async def test_on_and_off_all_switch_every_routine(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(DAY)
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        await onboard(api, "UTC")
+    async with onboarded(server, clock, db, DAY, "UTC") as chat:
+        api, bot = chat.api, chat.bot
         repo = bot.services.repo
 
         assert "All your routines are off" in await answer(api, "/off all")

@@ -13,11 +13,9 @@ from bot.fakeapi import FakeBotApi
 from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
-    RunningBot,
     VirtualClock,
-    make_settings,
     nudges_for,
-    onboard,
+    onboarded,
     wait_text,
 )
 
@@ -40,10 +38,10 @@ async def press(api: FakeBotApi, label: str, button: str) -> None:
 async def test_answers_show_in_today_stats_pause_resume_export_and_forget(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(datetime(2026, 11, 26, 7, 59, 50, tzinfo=BERLIN))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(
+        server, clock, db, datetime(2026, 11, 26, 7, 59, 50, tzinfo=BERLIN), "Europe/Berlin"
+    ) as chat:
+        api, bot = chat.api, chat.bot
         for routine in ("supplements", "moisturize"):
             api.send_text(USER, f"/set {routine} 08:00")
             await wait_text(api, "set to 08:00", len(api.messages(USER)))
@@ -124,10 +122,10 @@ async def test_answers_show_in_today_stats_pause_resume_export_and_forget(
 async def test_done_early_from_today_is_not_nudged_later(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(datetime(2026, 11, 26, 7, 0, tzinfo=BERLIN))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(
+        server, clock, db, datetime(2026, 11, 26, 7, 0, tzinfo=BERLIN), "Europe/Berlin"
+    ) as chat:
+        api, bot = chat.api, chat.bot
         since = len(api.messages(USER))
         api.send_text(USER, "/today")
         today = await wait_text(api, "Today", since)

@@ -24,6 +24,7 @@ from tests.harness import (
     make_settings,
     nudges_for,
     onboard,
+    onboarded,
     wait_text,
 )
 
@@ -70,10 +71,8 @@ async def message_recorded(bot: RunningBot) -> None:
 async def test_a_session_started_from_the_nudge_and_stepped_through_marks_it_done(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(EIGHT - timedelta(minutes=5))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, EIGHT - timedelta(minutes=5), "Europe/Berlin") as chat:
+        api, bot = chat.api, chat.bot
         await jump(bot, clock, EIGHT + timedelta(seconds=2))
         await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
         nudge = api.message(USER, nudges_for(api, "Facial yoga")[-1])
@@ -113,10 +112,8 @@ async def test_a_session_started_from_the_nudge_and_stepped_through_marks_it_don
 async def test_stopping_halfway_records_how_far_the_user_got(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(EIGHT - timedelta(hours=1))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
+        api, bot = chat.api, chat.bot
         session_message = await start_with_yoga_command(api)
         for step in (2, 3):
             api.press(USER, session_message.message_id, session_message.callback_data_for("⏭ Next"))
@@ -143,10 +140,8 @@ async def test_stopping_halfway_records_how_far_the_user_got(
 async def test_forged_and_foreign_session_buttons_are_refused_kindly(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(EIGHT - timedelta(hours=1))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
+        api, bot = chat.api, chat.bot
         session_message = await start_with_yoga_command(api)
         for data in ("y:n:999", "y:s:1", "y:q:1", f"y:x:{2**64}"):
             mark = api.mark()
@@ -193,10 +188,8 @@ async def test_a_restart_mid_session_resumes_where_the_clock_says(
 async def test_countdown_and_presses_stay_within_the_per_chat_limit(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(EIGHT - timedelta(hours=1))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
+        api, bot = chat.api, chat.bot
         await asyncio.sleep(1.1)
         api.enforce_limits()
         session_message = await start_with_yoga_command(api)
@@ -228,10 +221,8 @@ async def test_countdown_and_presses_stay_within_the_per_chat_limit(
 async def test_a_stopped_nudge_session_gives_the_nudge_back_and_yoga_later_finishes_it(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(EIGHT - timedelta(minutes=5))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        await onboard(api, "Europe/Berlin")
+    async with onboarded(server, clock, db, EIGHT - timedelta(minutes=5), "Europe/Berlin") as chat:
+        api, bot = chat.api, chat.bot
         nudge = await session_from_the_eight_oclock_nudge(bot, clock, api)
         api.press(USER, nudge.message_id, nudge.callback_data_for("⏹ Stop"))
         await shows(api, nudge, "Stopped at move 1 of 5 (0 done)")
