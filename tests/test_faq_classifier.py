@@ -70,13 +70,22 @@ def test_every_tunable_labelled_question_is_trained_on_with_its_label() -> None:
 
 
 def test_every_entry_has_many_varied_examples() -> None:
+    """40 or more phrasings per entry and 600 or more nearby off-topic questions."""
     counts: dict[str, int] = {}
     for _, label in _training():
         counts[label] = counts.get(label, 0) + 1
     for entry in _kb()["entries"]:
         total = counts.get(entry["id"], 0) + len(entry["phrasings"]) + 1
-        assert total >= 20, (entry["id"], total)
-    assert counts["none"] >= 300, "the off-topic class needs many nearby examples"
+        assert total >= 40, (entry["id"], total)
+    assert counts["none"] >= 600, "the off-topic class needs many nearby examples"
+
+
+def test_training_rows_are_unique_and_agree() -> None:
+    """One question is trained once, so no two rows teach it two labels."""
+    seen: dict[str, str] = {}
+    for question, label in _training():
+        key = _plain(question)
+        assert seen.setdefault(key, label) == label, (question, seen[key], label)
 
 
 def test_training_rows_naming_an_unknown_entry_are_refused() -> None:
@@ -103,6 +112,53 @@ def test_off_topic_questions_in_the_articles_words_are_declined(
     index: FaqIndex, question: str
 ) -> None:
     assert index.answer(question) is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "which skincare routine is best for ageing skin?",
+        "how do I clear up hormonal acne?",
+        "should I put retinol on at night?",
+        "what do lip fillers cost?",
+        "what happens during a chin implant operation?",
+        "are dental implants painful?",
+        "should I take vitamin B12 for energy?",
+        "how can I lose weight around my face?",
+        "what stops my hair falling out?",
+        "what factor sunscreen do I need?",
+        "is a low carb diet healthy?",
+        "what are the early signs of arthritis?",
+    ],
+)
+def test_nearby_topics_the_article_does_not_cover_are_declined(
+    index: FaqIndex, question: str
+) -> None:
+    """Skin care, prices, surgery details, teeth, other vitamins, weight, hair, sun, diet,
+    other diseases: the article's words, not its subject."""
+    assert index.answer(question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("where do I find calcium in food?", "foods"),
+        ("how much vitamin D a day does the article say?", "calcium_vitamin_d"),
+        ("is 5000 IU of vitamin D safe to take daily?", "calcium_limit"),
+        ("does face yoga rebuild bone?", "exercise"),
+        ("is the article backed by studies?", "evidence"),
+        ("can lost bone in the face come back at all?", "reverse"),
+        ("what exercises should I do for my cheeks?", "moves"),
+        ("when will I see results from face exercises?", "results_time"),
+        ("what happens to the face bones over time?", "bone_changes"),
+        ("how young does bone loss in the face begin?", "onset_age"),
+        ("what are the risks of cheek implants?", "implants"),
+    ],
+)
+def test_neighbouring_entries_are_told_apart(index: FaqIndex, question: str, expected: str) -> None:
+    got = index.answer(question)
+    assert got is not None, question
+    assert got.id == expected, (question, got.id)
 
 
 @pytest.mark.parametrize(
