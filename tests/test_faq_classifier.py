@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.faq import FaqIndex, read_examples
+from bot.faq import FaqIndex, Gate, read_examples
 
 DATA = Path(__file__).parent / "data"
 
@@ -199,3 +199,17 @@ def test_the_gate_declines_a_guess_that_is_not_confident_enough() -> None:
     data["classifier"]["min_prob"] = 0.0
     data["classifier"]["min_margin"] = 1.0
     assert FaqIndex(data, examples).answer(question) is None
+    data["classifier"]["min_margin"] = 0.0
+    data["classifier"]["max_none"] = 0.0
+    assert FaqIndex(data, examples).answer(question) is None
+
+
+def test_neighbouring_entries_pool_against_off_topic() -> None:
+    """'none' leads, but two neighbouring entries together are likelier: answer the first."""
+    gate = Gate(max_none=0.5, min_prob=0.2, min_margin=0.0)
+    split = [("none", 0.4), ("bone_changes", 0.35), ("cause", 0.25)]
+    assert gate.pick(split) == "bone_changes"
+    assert gate.pick([("none", 0.55), ("bone_changes", 0.3), ("cause", 0.15)]) is None
+    assert gate.pick([("none", 0.45), ("bone_changes", 0.15), ("cause", 0.14)]) is None
+    assert Gate(0.5, 0.2, 0.2).pick(split) is None
+    assert gate.pick([]) is None
