@@ -347,7 +347,7 @@ class FaqIndex:
         self._classes: list[str] = [str(c) for c in self._model.classes_]
         self._coef = np.asarray(self._model.coef_, dtype=np.float64)
         self._intercept = np.asarray(self._model.intercept_, dtype=np.float64)
-        self.gate = Gate(
+        self._gate = Gate(
             float(model["max_none"]), float(model["min_prob"]), float(model["min_margin"])
         )
         self._topic_ids: list[str] = list(data["topics"])
@@ -418,7 +418,7 @@ class FaqIndex:
 
     def _match(self, question: str) -> FaqEntry | None:
         """Return the entry the classifier is confident about, or None when a gate declines."""
-        best = self.gate.pick(self.scores(question))
+        best = self._gate.pick(self.scores(question))
         return None if best is None else self._by_id[best]
 
 
