@@ -13,8 +13,9 @@ from telegram.constants import ParseMode
 from telegram.ext import filters
 
 from bot import texts
-from bot.services import Member, Services
+from bot.services import Services
 from bot.types import Context
+from bot.usecases import Member
 
 PRIVATE = filters.ChatType.PRIVATE
 MAX_NOTE = 1000

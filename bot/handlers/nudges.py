@@ -19,8 +19,8 @@ from bot.callbacks import CallbackKind, parse_nudge, parse_today
 from bot.handlers.common import MAX_NOTE, PRIVATE, Feature, reply
 from bot.keyboards import nudge_keyboard, today_keyboard
 from bot.repo import MAX_NOTE_TOTAL, Answer, NoteFull, Nudge
-from bot.services import Member
 from bot.types import Context
+from bot.usecases import Member
 from schedules.nudges import OPEN_OUTCOMES, Outcome, place_occurrence, snooze_until
 from schedules.parsing import ALONE_ANSWERS, parse_answer
 from schedules.prompts import prompt_for

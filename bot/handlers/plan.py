@@ -64,7 +64,9 @@ class Plan(Feature):
         if isinstance(schedule, TimesRejected):
             await reply(update, _times_refused(schedule))
             return
-        entry = await self.services.set_times(user, routine, schedule.times or None, schedule.days)
+        entry = await self.services.actions.set_times(
+            member, routine, schedule.times or None, schedule.days
+        )
         await reply(
             update,
             texts.times_set(
@@ -88,7 +90,6 @@ class Plan(Feature):
         member = await self.member(update, context)
         if member is None:
             return
-        user = member.user
         command = "on" if enabled else "off"
         if not context.args:
             await reply(update, texts.on_off_usage(command))
@@ -97,8 +98,7 @@ class Plan(Feature):
         if routines is None:
             await reply(update, texts.unknown_routine(" ".join(context.args), or_all=True))
             return
-        for routine in routines:
-            await self.services.set_enabled(user, routine, enabled)
+        await self.services.actions.switch(member, routines, enabled)
         if len(routines) == len(Routine):
             await reply(update, texts.switched_all(enabled))
         else:

@@ -1,0 +1,151 @@
+"""Every change a handler makes, one short named method each: handler → use case → repository.
+
+A button press or a command can be followed in three files: its handler in ``bot/handlers/``
+parses the update and calls one method of :class:`UseCases`; the method asks the domain
+(``schedules/``) what follows, writes it through ``bot/repo.py`` (one transaction where one
+suffices), wakes the dispatcher when a send moved earlier, and returns what the handler renders
+with ``bot/texts.py``. Handlers may still read through the repository (/today, /stats); they
+never write through it. Guided yoga sessions are the one exception: their writes live with
+their timing in ``bot/yoga.py``'s ``YogaCoach``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, time, tzinfo
+
+from bot.dispatcher import Clock, Dispatcher
+from bot.repo import PlanEntry, Repository, User
+from schedules.nudges import first_due, next_summary
+from schedules.recurrence import Weekdays
+from schedules.routines import DEFAULT_TIMES, Routine
+from schedules.zones import resolve_zone
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A user who finished set-up, with their zone resolved once for everything that follows."""
+
+    user: User
+    zone: str
+    tz: tzinfo
+
+    @classmethod
+    def of(cls, user: User) -> Member | None:
+        """The member a stored user is, or None while they have no zone yet."""
+        return None if user.zone is None else cls(user, user.zone, resolve_zone(user.zone))
+
+    def local(self, instant: datetime | None) -> datetime | None:
+        """An instant on the member's clock (None stays None)."""
+        return instant.astimezone(self.tz) if instant is not None else None
+
+    def next_send(self, entry: PlanEntry) -> datetime | None:
+        """When a routine of theirs really sends next, holiday mode applied, on their clock."""
+        return self.local(entry.next_send(self.tz, self.user.paused_until))
+
+
+class UseCases:
+    """The writes handlers make; built by ``Services.open`` and reached as ``services.actions``."""
+
+    def __init__(self, repo: Repository, dispatcher: Dispatcher, clock: Clock) -> None:
+        self._repo = repo
+        self._dispatcher = dispatcher
+        self._clock = clock
+
+    # --- the plan: zone, times, days, on/off -------------------------------------------------
+
+    async def set_zone(self, user: User, zone: str) -> Member:
+        """Move the user's plan to a new zone, creating the default plan on first use."""
+        now = self._clock()
+        tz = resolve_zone(zone)
+        plan = await self._repo.get_plan(user.user_id)
+        if not plan:
+            first = {
+                (routine, at): first_due(at, tz, now)
+                for routine, times in DEFAULT_TIMES.items()
+                for at in times
+            }
+            summary = next_summary(tz, now) if user.weekly_summary else None
+            await self._repo.start_plan(user.user_id, zone, DEFAULT_TIMES, first, summary)
+        else:
+            taken = await self._repo.recorded_dues(user.user_id, now)
+            dues = {
+                (entry.routine, at): first_due(
+                    at, tz, now, entry.days, taken=taken.get((entry.routine, at), ())
+                )
+                for entry in plan
+                if entry.enabled
+                for at in entry.times
+            }
+            await self._repo.set_zone(user.user_id, zone, dues)
+            if user.weekly_summary:
+                await self._repo.set_weekly_summary(user.user_id, next_summary(tz, now))
+        await self._wake_for(user.user_id)
+        return Member(replace(user, zone=zone), zone, tz)
+
+    async def set_times(
+        self,
+        member: Member,
+        routine: Routine,
+        times: Iterable[time] | None,
+        days: Weekdays | None = None,
+    ) -> PlanEntry:
+        """Replace a routine's daily times and/or weekdays (and switch it on).
+
+        What is not given (None) is kept, so "/set yoga 08:00" keeps a Mon/Wed/Fri plan's days
+        and "/set yoga weekends" keeps its times.
+        """
+        current = await self._entry(member, routine)
+        return await self._store(
+            member,
+            routine,
+            enabled=True,
+            times=current.times if times is None else tuple(times),
+            days=current.days if days is None else days,
+        )
+
+    async def switch(self, member: Member, routines: Iterable[Routine], enabled: bool) -> None:
+        """Switch routines on or off, keeping their times and weekdays."""
+        for routine in routines:
+            current = await self._entry(member, routine)
+            await self._store(
+                member, routine, enabled=enabled, times=current.times, days=current.days
+            )
+
+    async def _entry(self, member: Member, routine: Routine) -> PlanEntry:
+        """The routine as planned now, or its default (daily, default times) if never planned."""
+        current = {entry.routine: entry for entry in await self._repo.get_plan(member.user.user_id)}
+        if routine in current:
+            return current[routine]
+        return PlanEntry(routine, False, DEFAULT_TIMES[routine], None)
+
+    async def _store(
+        self,
+        member: Member,
+        routine: Routine,
+        *,
+        enabled: bool,
+        times: tuple[time, ...],
+        days: Weekdays,
+    ) -> PlanEntry:
+        user_id = member.user.user_id
+        now = self._clock()
+        taken = await self._repo.recorded_dues(user_id, now)
+        dues = {
+            at: first_due(at, member.tz, now, days, taken=taken.get((routine, at), ()))
+            for at in times
+        }
+        await self._repo.set_plan(
+            user_id, routine, enabled=enabled, times=times, dues=dues, days=days
+        )
+        await self._wake_for(user_id)
+        plan = {entry.routine: entry for entry in await self._repo.get_plan(user_id)}
+        return plan[routine]
+
+    async def _wake_for(self, user_id: int) -> None:
+        """A plan change may bring a send forward: the dispatcher must not sleep past it."""
+        plan = await self._repo.get_plan(user_id)
+        dues = [entry.next_due for entry in plan if entry.next_due is not None]
+        if dues:
+            self._dispatcher.wake_at(min(dues))
