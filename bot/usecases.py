@@ -17,7 +17,7 @@ from datetime import datetime, time, tzinfo
 
 from bot.dispatcher import Clock, Dispatcher
 from bot.repo import PlanEntry, Repository, User
-from schedules.nudges import first_due, next_summary
+from schedules.nudges import first_due, next_summary, pause_until
 from schedules.recurrence import Weekdays
 from schedules.routines import DEFAULT_TIMES, Routine
 from schedules.zones import resolve_zone
@@ -112,6 +112,33 @@ class UseCases:
             await self._store(
                 member, routine, enabled=enabled, times=current.times, days=current.days
             )
+
+    # --- how insistently: holiday mode, snooze, nag --------------------------------------------
+
+    async def pause(self, member: Member, days: int | None) -> datetime:
+        """Holiday mode for ``days`` (until /resume when None); when it ends, on their clock."""
+        until = pause_until(self._clock(), days)
+        await self._repo.set_paused(member.user.user_id, until)
+        return until.astimezone(member.tz)
+
+    async def resume(self, member: Member) -> bool:
+        """End holiday mode now; whether it was on."""
+        paused_until = member.user.paused_until
+        was_paused = paused_until is not None and paused_until > self._clock()
+        await self._repo.set_paused(member.user.user_id, None)
+        return was_paused
+
+    async def set_snooze(self, member: Member, minutes: int) -> None:
+        """How long ⏰ Snooze waits from now on."""
+        await self._repo.set_snooze(member.user.user_id, minutes)
+
+    async def set_nag(self, member: Member, minutes: int, times: int) -> None:
+        """Re-send an unanswered nudge every ``minutes``, at most ``times`` times."""
+        await self._repo.set_nag(member.user.user_id, minutes, times)
+
+    async def nag_off(self, member: Member) -> None:
+        """No more re-sends, including those already queued."""
+        await self._repo.set_nag(member.user.user_id, None, 0)
 
     async def _entry(self, member: Member, routine: Routine) -> PlanEntry:
         """The routine as planned now, or its default (daily, default times) if never planned."""
