@@ -38,7 +38,7 @@ class Services:
             max_in_flight=self.settings.max_in_flight,
             elapsed=self.elapsed,
         )
-        self._actions = UseCases(self._repo, self._dispatcher, self.clock)
+        self._actions = UseCases(self._repo, self._dispatcher, self.clock, self.settings.catch_up)
 
     async def close(self) -> None:
         """Close the database; called from PTB's post_shutdown."""

@@ -13,12 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.dispatcher import Clock, Dispatcher
-from bot.repo import PlanEntry, Repository, User
-from schedules.nudges import first_due, next_summary, pause_until
-from schedules.recurrence import Weekdays
+from bot.repo import Answer, Nudge, PlanEntry, Repository, User
+from schedules.nudges import (
+    Outcome,
+    first_due,
+    next_summary,
+    pause_until,
+    place_occurrence,
+    snooze_until,
+)
+from schedules.recurrence import Weekdays, local_date, occurrence
 from schedules.routines import DEFAULT_TIMES, Routine
 from schedules.zones import resolve_zone
 
@@ -45,13 +52,71 @@ class Member:
         return self.local(entry.next_send(self.tz, self.user.paused_until))
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerResult:
+    """An answer as recorded, and when a snooze it started brings the nudge back."""
+
+    answer: Answer
+    back: datetime | None
+    """On the member's clock; None unless this answer snoozed the nudge."""
+
+
 class UseCases:
     """The writes handlers make; built by ``Services.open`` and reached as ``services.actions``."""
 
-    def __init__(self, repo: Repository, dispatcher: Dispatcher, clock: Clock) -> None:
+    def __init__(
+        self, repo: Repository, dispatcher: Dispatcher, clock: Clock, catch_up: timedelta
+    ) -> None:
         self._repo = repo
         self._dispatcher = dispatcher
         self._clock = clock
+        self._catch_up = catch_up
+
+    # --- answering nudges --------------------------------------------------------------------
+
+    async def answer(self, member: Member, nudge_id: int, outcome: Outcome) -> AnswerResult | None:
+        """Done, snooze or skip on the member's own nudge; None when it is not theirs."""
+        user = member.user
+        now = self._clock()
+        snooze_to = snooze_until(now, user.snooze_minutes) if outcome is Outcome.SNOOZED else None
+        answer = await self._repo.answer(user.user_id, nudge_id, outcome, now, snooze_to)
+        if answer is None:
+            return None
+        if snooze_to is not None and answer.changed:
+            self._dispatcher.wake_at(snooze_to)
+        return AnswerResult(answer, member.local(snooze_to) if answer.changed else None)
+
+    async def done_early(
+        self, member: Member, routine: Routine, day: date, at: time
+    ) -> bool | None:
+        """Mark one of today's planned times done before it is sent, so it is not sent today.
+
+        True when marked, False when it was already closed, None when the button is stale: it
+        is for another day, or the plan changed and today became a rest day.
+        """
+        now = self._clock()
+        if day != local_date(now, member.tz):
+            return None
+        plan = {entry.routine: entry for entry in await self._repo.get_plan(member.user.user_id)}
+        if routine in plan and day.weekday() not in plan[routine].days:
+            return None
+        occ = place_occurrence(
+            routine,
+            at,
+            member.tz,
+            occurrence(day, at, member.tz),
+            now=now,
+            catch_up=self._catch_up,
+            paused_until=None,
+        )
+        return await self._repo.mark_done_early(member.user.user_id, occ, now)
+
+    async def note(self, user_id: int, message_id: int, text: str) -> Nudge | None:
+        """A reply's text becomes a note on the nudge that message is; None if it is none.
+
+        Raises :class:`bot.repo.NoteFull`, storing nothing, when the note would grow too long.
+        """
+        return await self._repo.add_note(user_id, message_id, text, self._clock())
 
     # --- the plan: zone, times, days, on/off -------------------------------------------------
 
