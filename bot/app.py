@@ -212,7 +212,7 @@ def _member_changed(services: Services) -> Callable[[Update, Context], Coroutine
         if change is None or change.chat.type != "private":
             return
         if change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT):
-            await services.repo.deactivate(change.from_user.id)
+            await services.actions.deactivate(change.from_user.id)
 
     return member_changed
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.dispatcher import Clock, Dispatcher
+from bot.intake import intake_by_day
 from bot.repo import Answer, Nudge, PlanEntry, Repository, User
 from schedules.nudges import (
     Outcome,
@@ -27,6 +28,7 @@ from schedules.nudges import (
 )
 from schedules.recurrence import Weekdays, local_date, occurrence
 from schedules.routines import DEFAULT_TIMES, Routine
+from schedules.supplements import Dose, Food, Intake
 from schedules.zones import resolve_zone
 
 
@@ -71,6 +73,21 @@ class UseCases:
         self._dispatcher = dispatcher
         self._clock = clock
         self._catch_up = catch_up
+
+    # --- who is here -------------------------------------------------------------------------
+
+    async def register(self, user_id: int, chat_id: int) -> User:
+        """/start: a new user, or a returning one (who may have blocked the bot) active again."""
+        user, _ = await self._repo.register(user_id, chat_id, self._clock())
+        return user
+
+    async def deactivate(self, user_id: int) -> None:
+        """The user blocked the bot or is gone: no more nudges until they /start again."""
+        await self._repo.deactivate(user_id)
+
+    async def forget(self, user_id: int) -> bool:
+        """Delete everything held on the user; False when nothing was."""
+        return await self._repo.forget(user_id)
 
     # --- answering nudges --------------------------------------------------------------------
 
@@ -204,6 +221,31 @@ class UseCases:
     async def nag_off(self, member: Member) -> None:
         """No more re-sends, including those already queued."""
         await self._repo.set_nag(member.user.user_id, None, 0)
+
+    async def summary_on(self, member: Member) -> datetime:
+        """The weekly summary on; when the first one comes, on their clock."""
+        upcoming = next_summary(member.tz, self._clock())
+        await self._repo.set_weekly_summary(member.user.user_id, upcoming)
+        self._dispatcher.wake_at(upcoming)
+        return upcoming.astimezone(member.tz)
+
+    async def summary_off(self, user_id: int) -> None:
+        """No weekly summary (also from its own opt-out button, which needs no zone)."""
+        await self._repo.set_weekly_summary(user_id, None)
+
+    # --- calcium and vitamin D -----------------------------------------------------------------
+
+    async def set_dose(self, member: Member, dose: Dose) -> None:
+        """From the member's today on, what one ✅ on a supplement nudge stands for."""
+        today = local_date(self._clock(), member.tz)
+        await self._repo.set_dose(member.user.user_id, today, dose)
+
+    async def add_food(self, member: Member, food: Food) -> Intake:
+        """Food on the member's today; that day's calcium and vitamin D so far."""
+        now = self._clock()
+        today = local_date(now, member.tz)
+        await self._repo.add_food(member.user.user_id, today, food, now)
+        return (await intake_by_day(self._repo, member.user.user_id, [today]))[today]
 
     async def _entry(self, member: Member, routine: Routine) -> PlanEntry:
         """The routine as planned now, or its default (daily, default times) if never planned."""

@@ -160,8 +160,10 @@ class YogaCoach:
         assert self._app is not None
         self._app.create_task(self._refresh(session_id, paced=False), name="yoga-refresh")
 
-    def sent(self, session_id: int) -> None:
-        """The session's message was just sent: the next edit keeps its distance from it."""
+    async def sent(self, session_id: int, message_id: int) -> None:
+        """The session's message was just sent: it is the one the countdown edits from now on,
+        and the next edit keeps its distance from it."""
+        await self._services.repo.set_session_message(session_id, message_id)
         self._last_edit[session_id] = monotonic.monotonic()
 
     async def view(self, session: YogaSession) -> tuple[str, InlineKeyboardMarkup | None]:

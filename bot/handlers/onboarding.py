@@ -60,7 +60,7 @@ class Onboarding(Feature):
         sender, chat = update.effective_user, update.effective_chat
         if sender is None or chat is None:
             return
-        user, _ = await self.services.repo.register(sender.id, chat.id, self.services.now())
+        user = await self.services.actions.register(sender.id, chat.id)
         await reply(update, texts.welcome())
         if context.chat_data is not None:
             context.chat_data[DISCLAIMER_SHOWN] = True

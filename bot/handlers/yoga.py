@@ -61,8 +61,7 @@ class Yoga(Feature):
             await self.coach.stop(session)
             raise
         if message is not None:
-            await self.services.repo.set_session_message(session.session_id, message.message_id)
-            self.coach.sent(session.session_id)
+            await self.coach.sent(session.session_id, message.message_id)
 
     async def press(self, update: Update, _: Context) -> None:
         """A session button; forged, foreign or stale data is refused and changes nothing."""
