@@ -1,7 +1,8 @@
 """Answering nudges: the Done / Snooze / Skip buttons, typed answers, notes, and /today.
 
 A typed answer ("done" as a reply to a nudge, or "done"/"skip" on its own for the latest open
-nudge) goes through the same repository call and the same edit of the nudge as the button.
+nudge) goes through the same use case (``UseCases.answer``) and the same edit of the nudge as
+the button.
 """
 
 from __future__ import annotations
