@@ -160,9 +160,7 @@ class UseCases:
                 if entry.enabled
                 for at in entry.times
             }
-            await self._repo.set_zone(user.user_id, zone, dues)
-            if user.weekly_summary:
-                await self._repo.set_weekly_summary(user.user_id, next_summary(tz, now))
+            await self._repo.set_zone(user.user_id, zone, dues, next_summary(tz, now))
         await self._wake_for(user.user_id)
         return Member(replace(user, zone=zone), zone, tz)
 
