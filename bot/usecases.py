@@ -161,7 +161,7 @@ class UseCases:
                 for at in entry.times
             }
             await self._repo.set_zone(user.user_id, zone, dues, next_summary(tz, now))
-        await self._wake_for(user.user_id)
+        self._wake_for(await self._repo.get_plan(user.user_id))
         return Member(replace(user, zone=zone), zone, tz)
 
     async def set_times(
@@ -220,6 +220,8 @@ class UseCases:
         """No more re-sends, including those already queued."""
         await self._repo.set_nag(member.user.user_id, None, 0)
 
+    # --- the weekly summary --------------------------------------------------------------------
+
     async def summary_on(self, member: Member) -> datetime:
         """The weekly summary on; when the first one comes, on their clock."""
         upcoming = next_summary(member.tz, self._clock())
@@ -244,6 +246,8 @@ class UseCases:
         today = local_date(now, member.tz)
         await self._repo.add_food(member.user.user_id, today, food, now)
         return (await intake_by_day(self._repo, member.user.user_id, [today]))[today]
+
+    # --- helpers of the plan changes ------------------------------------------------------------
 
     async def _entry(self, member: Member, routine: Routine) -> PlanEntry:
         """The routine as planned now, or its default (daily, default times) if never planned."""
@@ -271,13 +275,12 @@ class UseCases:
         await self._repo.set_plan(
             user_id, routine, enabled=enabled, times=times, dues=dues, days=days
         )
-        await self._wake_for(user_id)
-        plan = {entry.routine: entry for entry in await self._repo.get_plan(user_id)}
-        return plan[routine]
-
-    async def _wake_for(self, user_id: int) -> None:
-        """A plan change may bring a send forward: the dispatcher must not sleep past it."""
         plan = await self._repo.get_plan(user_id)
+        self._wake_for(plan)
+        return next(entry for entry in plan if entry.routine is routine)
+
+    def _wake_for(self, plan: Iterable[PlanEntry]) -> None:
+        """A plan change may bring a send forward: the dispatcher must not sleep past it."""
         dues = [entry.next_due for entry in plan if entry.next_due is not None]
         if dues:
             self._dispatcher.wake_at(min(dues))
