@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from datetime import datetime
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
@@ -40,21 +40,13 @@ class Nudges(Feature):
             CallbackQueryHandler(self.mark_done_early, pattern=CallbackKind.TODAY.pattern),
         ]
 
-    async def _presser(self, query: CallbackQuery) -> Member | None:
-        """Who pressed a button; a stale button for someone not (or no longer) set up."""
-        user = await self.services.repo.get_user(query.from_user.id)
-        member = Member.of(user) if user is not None else None
-        if member is None:
-            await query.answer(texts.STALE_BUTTON)
-        return member
-
     async def record_answer(self, update: Update, _: Context) -> None:
         """A nudge button: record it, edit the nudge to show it, answer the press."""
         query = update.callback_query
         if query is None:
             return
         action = parse_nudge(query.data or "")
-        member = await self._presser(query)
+        member = await self.presser(query)
         if member is None:
             return
         if action is None:
@@ -92,8 +84,7 @@ class Nudges(Feature):
             return await self.record_note(update, sender.id, replied.message_id, text)
         if outcome is None:
             return False
-        user = await self.services.repo.get_user(sender.id)
-        member = Member.of(user) if user is not None else None
+        member = await self.known(sender.id)
         if member is None:
             return False
         repo = self.services.repo
@@ -214,7 +205,7 @@ class Nudges(Feature):
         query = update.callback_query
         if query is None:
             return
-        member = await self._presser(query)
+        member = await self.presser(query)
         if member is None:
             return
         early = parse_today(query.data or "")

@@ -68,9 +68,12 @@ class Yoga(Feature):
         query = update.callback_query
         if query is None:
             return
+        member = await self.presser(query)
+        if member is None:
+            return
+        user = member.user
         action = parse_yoga(query.data or "")
-        user = await self.services.repo.get_user(query.from_user.id)
-        if action is None or user is None or user.zone is None:
+        if action is None:
             await query.answer(texts.STALE_BUTTON)
             return
         if action.step is YogaStep.START:
