@@ -108,3 +108,20 @@ async def test_a_refused_reply_is_an_error_to_fix_and_the_user_is_told(
         assert error.exc_info is not None  # the traceback names the handler
         await chat.at(YOGA_DUE + timedelta(seconds=1))
         assert len(chat.nudges("Facial yoga")) == 1  # a refusal is not a block
+
+
+async def test_a_user_gone_when_the_weekly_summary_goes_out_is_no_longer_nudged(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    sunday = datetime(2026, 11, 29, tzinfo=UTC)
+    async with onboarded(server, clock, db, sunday.replace(hour=18), "UTC") as chat:
+        chat.api.fail_next(
+            "sendMessage", 400, description="Bad Request: chat not found", chat_id=USER
+        )
+        mark = chat.api.mark()
+        await chat.at(sunday.replace(hour=19, second=1))
+        [summary] = [c for c in chat.api.calls[mark:] if c.method == "sendMessage"]
+        assert summary.status == 400
+        report = await chat.at(sunday.replace(hour=21, second=1))  # moisturizing falls due
+        assert (report.placed, report.sent, report.failed) == (0, 0, 0)
+        assert chat.nudges("Moisturizing") == []
