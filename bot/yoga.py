@@ -31,6 +31,7 @@ from bot import texts
 from bot.keyboards import nudge_keyboard, yoga_keyboard
 from bot.pacing import NUDGE, PriorityRateLimiter
 from bot.repo import SessionState, YogaSession
+from bot.sending import after_failure
 from bot.services import Services
 from bot.types import App, Context
 from schedules.nudges import OPEN_OUTCOMES, Outcome
@@ -213,7 +214,8 @@ class YogaCoach:
                         "session message gone: %s", error, extra={"user_id": session.user_id}
                     )
                     await self.stop(session)
-            except Forbidden:
+            except Forbidden as error:  # blocked mid-session: the send policy's, as for a nudge
+                await after_failure(self._services.repo, "yoga session", error, session.user_id)
                 await self.stop(session)
             except TelegramError as error:
                 _log.warning("session edit failed, next tick retries: %s", error)

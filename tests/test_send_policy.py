@@ -12,7 +12,7 @@ from bot import texts
 from bot.clock import VirtualClock
 from bot.fakeapi import Call
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import TOKEN, USER, Chat, onboarded
+from tests.harness import TOKEN, USER, Chat, onboarded, until
 
 DAY = datetime(2026, 11, 26, tzinfo=UTC)
 YOGA_DUE = DAY.replace(hour=8)  # the default plan's facial yoga, in UTC
@@ -125,3 +125,35 @@ async def test_a_user_gone_when_the_weekly_summary_goes_out_is_no_longer_nudged(
         report = await chat.at(sunday.replace(hour=21, second=1))  # moisturizing falls due
         assert (report.placed, report.sent, report.failed) == (0, 0, 0)
         assert chat.nudges("Moisturizing") == []
+
+
+async def test_a_user_who_blocks_the_bot_mid_yoga_session_is_no_longer_nudged(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    async with onboarded(server, clock, db, DAY.replace(hour=7), "UTC") as chat:
+        await chat.say("/yoga", "move 1 of 5")
+        session = chat.api.last_message(USER)
+        repo = chat.bot.services.repo
+
+        async def recorded() -> bool:
+            running = await repo.running_session(USER)
+            return running is not None and running.message_id is not None
+
+        await until(recorded)
+        chat.api.fail_next(
+            "editMessageText", 403, description="Forbidden: bot was blocked by the user"
+        )
+        mark = chat.api.mark()
+        await chat.press(session, "⏭ Next")
+        await chat.api.wait_for(
+            lambda: any(c.status == 403 for c in chat.api.calls[mark:]), what="the refused edit"
+        )
+
+        async def ended() -> bool:
+            user = await repo.get_user(USER)
+            return user is not None and not user.active and not await repo.running_sessions()
+
+        await until(ended)
+        report = await chat.at(YOGA_DUE + timedelta(seconds=1))
+        assert (report.placed, report.sent, report.failed) == (0, 0, 0)
+        assert chat.nudges("Facial yoga") == []
