@@ -271,19 +271,20 @@ def _on_error(services: Services) -> Callable[[object, Context], Coroutine[Any, 
         anything else is logged with its traceback; the user hears, without details, that
         something went wrong when the policy says so."""
         error = context.error
-        if not isinstance(update, Update):
-            update = None
+        asked = update if isinstance(update, Update) else None  # None: a job's error
         if isinstance(error, TelegramError):
-            sender = update.effective_user if update is not None else None
-            what = "reply" if update is not None else "send"
+            sender = asked.effective_user if asked is not None else None
             failure = await after_failure(
-                services.repo, what, error, sender.id if sender is not None else None
+                services.repo,
+                "reply" if asked is not None else "send",
+                error,
+                sender.id if sender is not None else None,
             )
         else:
             _log.error("unhandled error", exc_info=error)
             failure = Failure.BROKEN
-        if update is not None and update.effective_message is not None and failure in SAY_SORRY:
+        if asked is not None and asked.effective_message is not None and failure in SAY_SORRY:
             with suppress(TelegramError):  # a second failure would only repeat the first
-                await reply(update, texts.error_reply())
+                await reply(asked, texts.error_reply())
 
     return on_error

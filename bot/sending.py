@@ -1,4 +1,5 @@
-"""One policy for a send Telegram did not take: nudges, weekly summaries and replies alike.
+"""One policy for a send Telegram did not take: nudges, weekly summaries and replies alike
+(and a yoga session's edit that finds the bot blocked).
 
 :func:`classify` says what an error means for the user and the message
 (:class:`schedules.lifecycle.Failure`). :func:`after_failure` applies it: a user who blocked the
