@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from time import monotonic
 from typing import Any
 
 from telegram import BotCommand, ChatMember, Update
 from telegram.constants import ChatType, ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -43,11 +44,13 @@ from bot.handlers.plan import Plan
 from bot.handlers.supplements import Supplements
 from bot.handlers.yoga import Yoga
 from bot.pacing import PriorityRateLimiter
+from bot.sending import SAY_SORRY, after_failure
 from bot.services import Services
 from bot.settings import Settings, Webhook
 from bot.types import App, Context
 from bot.updates import Limits, Throttle, UserLanes
 from bot.yoga import YogaCoach
+from schedules.lifecycle import Failure
 
 _log = logging.getLogger(__name__)
 
@@ -113,7 +116,7 @@ def build_application(
     for feature in features:
         app.add_handlers(feature.handlers())
     app.add_handlers(Conversation(services, nudges, onboarding).handlers())
-    app.add_error_handler(_on_error)
+    app.add_error_handler(_on_error(services))
     app.bot_data["services"] = services
     app.bot_data["yoga"] = coach
     coach.arm(app)
@@ -212,7 +215,7 @@ def _member_changed(services: Services) -> Callable[[Update, Context], Coroutine
         if change is None or change.chat.type != "private":
             return
         if change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT):
-            await services.repo.deactivate(change.from_user.id)
+            await services.actions.deactivate(change.from_user.id)
 
     return member_changed
 
@@ -262,8 +265,26 @@ async def _slow_down(update: Update) -> None:
         await reply(update, texts.slow_down())
 
 
-async def _on_error(update: object, context: Context) -> None:
-    """Log every unexpected error with its traceback and tell the user, without details."""
-    _log.error("unhandled error", exc_info=context.error)
-    if isinstance(update, Update) and update.effective_message is not None:
-        await reply(update, texts.error_reply())
+def _on_error(services: Services) -> Callable[[object, Context], Coroutine[Any, Any, None]]:
+    async def on_error(update: object, context: Context) -> None:
+        """A handler's or job's error: a failed send follows the send policy (``bot.sending``),
+        anything else is logged with its traceback; the user hears, without details, that
+        something went wrong when the policy says so."""
+        error = context.error
+        asked = update if isinstance(update, Update) else None  # None: a job's error
+        if isinstance(error, TelegramError):
+            sender = asked.effective_user if asked is not None else None
+            failure = await after_failure(
+                services.repo,
+                "reply" if asked is not None else "send",
+                error,
+                sender.id if sender is not None else None,
+            )
+        else:
+            _log.error("unhandled error", exc_info=error)
+            failure = Failure.BROKEN
+        if asked is not None and asked.effective_message is not None and failure in SAY_SORRY:
+            with suppress(TelegramError):  # a second failure would only repeat the first
+                await reply(asked, texts.error_reply())
+
+    return on_error

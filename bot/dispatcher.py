@@ -20,8 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import httpx
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import TelegramError, TimedOut
 from telegram.ext import ExtBot, Job
 
 from bot import texts
@@ -29,6 +28,7 @@ from bot.intake import nudge_prompt
 from bot.keyboards import nudge_keyboard, summary_keyboard
 from bot.pacing import NUDGE, PriorityRateLimiter
 from bot.repo import Claimed, DueSlot, Liveness, Repository
+from bot.sending import after_failure, classify, log_failure
 from bot.types import App, Context
 from schedules.lifecycle import Failure
 from schedules.nudges import Occurrence, first_due, next_summary, place_occurrence
@@ -64,28 +64,6 @@ class TickReport:
     expired: int = 0
     sent: int = 0
     failed: int = 0
-
-
-def classify(error: Exception) -> Failure:
-    """What a send's exception means for the nudge.
-
-    PTB raises ``TimedOut`` for every timeout: a connect or pool timeout never left the
-    machine (retry), a read or write timeout may have been delivered (never resend).
-    """
-    if isinstance(error, Forbidden):
-        return Failure.BLOCKED
-    if isinstance(error, BadRequest):
-        message = str(error).lower()
-        gone = "chat not found" in message or "user is deactivated" in message
-        return Failure.BLOCKED if gone else Failure.REFUSED
-    if isinstance(error, TimedOut):
-        never_left = isinstance(error.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout)
-        return Failure.RETRY if never_left else Failure.MAYBE_SENT
-    if isinstance(error, NetworkError | RetryAfter):
-        return Failure.RETRY
-    if isinstance(error, TelegramError):
-        return Failure.REFUSED
-    return Failure.BROKEN
 
 
 class Dispatcher:
@@ -312,11 +290,7 @@ class Dispatcher:
     async def _failed(self, claim: Claimed, failure: Failure, error: Exception) -> None:
         """Record a failed send, and back off for everyone only when most sends fail."""
         now = self._clock()
-        extra = {"user_id": claim.user_id, "failure": failure.value}
-        if failure is Failure.BROKEN:
-            _log.error("nudge parked: %r", error, exc_info=error, extra=extra)
-        else:
-            _log.warning("send failed: %s", error, extra=extra)
+        log_failure("nudge", failure, error, claim.user_id)
         retry_at = await self._repo.record_failure(claim, failure, now)
         if retry_at is not None:
             self.wake_at(retry_at)
@@ -411,6 +385,4 @@ class Dispatcher:
                     rate_limit_args=NUDGE,
                 )
             except TelegramError as error:
-                if classify(error) is Failure.BLOCKED:
-                    await self._repo.deactivate(due.user_id)
-                _log.warning("weekly summary not sent: %s", error)
+                await after_failure(self._repo, "weekly summary", error, due.user_id)

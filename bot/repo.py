@@ -611,12 +611,25 @@ class Repository:
         return user, created
 
     async def set_zone(
-        self, user_id: int, zone: str, dues: Mapping[tuple[Routine, time], datetime]
+        self,
+        user_id: int,
+        zone: str,
+        dues: Mapping[tuple[Routine, time], datetime],
+        summary_at: datetime | None = None,
     ) -> None:
-        """Store a new zone and the next due instant of every planned time in it."""
+        """Store a new zone and the next due instant of every planned time in it.
+
+        ``summary_at`` moves the weekly summary of a user who gets one into the new zone in the
+        same transaction, so a crash never leaves it on the old zone's Sunday evening.
+        """
         async with self._tx() as db:
             await db.execute("UPDATE users SET zone = ? WHERE user_id = ?", (zone, user_id))
             await self._write_dues(db, user_id, dues)
+            if summary_at is not None:
+                await db.execute(
+                    "UPDATE users SET next_summary_at = ? WHERE user_id = ? AND weekly_summary = 1",
+                    (to_ts(summary_at), user_id),
+                )
 
     async def start_plan(
         self,

@@ -31,6 +31,7 @@ from bot import texts
 from bot.keyboards import nudge_keyboard, yoga_keyboard
 from bot.pacing import NUDGE, PriorityRateLimiter
 from bot.repo import SessionState, YogaSession
+from bot.sending import after_failure
 from bot.services import Services
 from bot.types import App, Context
 from schedules.nudges import OPEN_OUTCOMES, Outcome
@@ -160,8 +161,10 @@ class YogaCoach:
         assert self._app is not None
         self._app.create_task(self._refresh(session_id, paced=False), name="yoga-refresh")
 
-    def sent(self, session_id: int) -> None:
-        """The session's message was just sent: the next edit keeps its distance from it."""
+    async def sent(self, session_id: int, message_id: int) -> None:
+        """The session's message was just sent: it is the one the countdown edits from now on,
+        and the next edit keeps its distance from it."""
+        await self._services.repo.set_session_message(session_id, message_id)
         self._last_edit[session_id] = monotonic.monotonic()
 
     async def view(self, session: YogaSession) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -211,7 +214,8 @@ class YogaCoach:
                         "session message gone: %s", error, extra={"user_id": session.user_id}
                     )
                     await self.stop(session)
-            except Forbidden:
+            except Forbidden as error:  # blocked mid-session: the send policy's, as for a nudge
+                await after_failure(self._services.repo, "yoga session", error, session.user_id)
                 await self.stop(session)
             except TelegramError as error:
                 _log.warning("session edit failed, next tick retries: %s", error)

@@ -172,9 +172,8 @@ async def seed_users(
     """Users onboarded straight through the services, each with facial yoga at ``at``."""
     for uid in users:
         user, _ = await services.repo.register(uid, uid, services.now())
-        await services.set_zone(user, zone)
-        user, _ = await services.repo.register(uid, uid, services.now())
-        await services.set_times(user, Routine.YOGA, [at])
+        member = await services.actions.set_zone(user, zone)
+        await services.actions.set_times(member, Routine.YOGA, [at])
 
 
 async def jump(bot: RunningBot, clock: VirtualClock, instant: datetime) -> TickReport:

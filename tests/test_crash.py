@@ -116,9 +116,8 @@ async def test_kill_9_mid_burst_repeats_only_sends_on_the_wire_and_loses_none(
         services = seeding.services
         for uid in users:
             user, _ = await services.repo.register(uid, uid, clock())
-            await services.set_zone(user, "UTC")
-            user, _ = await services.repo.register(uid, uid, clock())
-            await services.set_times(user, Routine.YOGA, [time(8, 0)])
+            member = await services.actions.set_zone(user, "UTC")
+            await services.actions.set_times(member, Routine.YOGA, [time(8, 0)])
 
     def delivered() -> Counter[int]:
         """Nudges each user can see in their chat (a send cut off by the kill may still land)."""

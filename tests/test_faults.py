@@ -166,10 +166,9 @@ async def test_burst_of_sixty_respects_limits_in_due_order_while_replies_stay_qu
         early, late = users[::2], users[1::2]
         for uid in users:
             user, _ = await services.repo.register(uid, uid, clock())
-            await services.set_zone(user, "UTC")
-            user, _ = await services.repo.register(uid, uid, clock())
+            member = await services.actions.set_zone(user, "UTC")
             at = time(8, 0) if uid in early else time(8, 1)
-            await services.set_times(user, Routine.YOGA, [at])
+            await services.actions.set_times(member, Routine.YOGA, [at])
         api.enforce_limits()
         mark = api.mark()
         burst = asyncio.create_task(jump(bot, clock, YOGA_DUE + timedelta(minutes=1, seconds=1)))

@@ -144,6 +144,21 @@ async def test_claims_a_crash_left_are_sent_again_once(repo: Repository) -> None
     assert await repo.claim_sends(NOW + timedelta(minutes=5), 100, CATCH_UP) == []
 
 
+async def test_a_new_zone_moves_the_weekly_summary_of_those_who_get_one_only(
+    repo: Repository,
+) -> None:
+    berlin_sunday = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)  # 19:00 in Berlin
+    for user_id in (A, B):
+        await repo.register(user_id, user_id, NOW)
+        await repo.set_zone(user_id, "UTC", {})
+    await repo.set_weekly_summary(A, datetime(2026, 11, 29, 19, 0, tzinfo=UTC))
+    await repo.set_weekly_summary(B, None)
+    for user_id in (A, B):
+        await repo.set_zone(user_id, "Europe/Berlin", {}, berlin_sunday)
+    due = await repo.due_summaries(berlin_sunday, 10)
+    assert [(d.user_id, d.due) for d in due] == [(A, berlin_sunday)]
+
+
 async def test_forget_deletes_every_row_of_that_user_only(repo: Repository) -> None:
     for user_id in (A, B):
         await user_with_yoga(repo, user_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardMarkup,
@@ -13,8 +14,9 @@ from telegram.constants import ParseMode
 from telegram.ext import filters
 
 from bot import texts
-from bot.services import Member, Services
+from bot.services import Services
 from bot.types import Context
+from bot.usecases import Member
 
 PRIVATE = filters.ChatType.PRIVATE
 MAX_NOTE = 1000
@@ -55,6 +57,18 @@ class Feature:
         member = Member.of(user)
         if member is None:
             await reply(update, texts.need_zone())
+        return member
+
+    async def known(self, user_id: int) -> Member | None:
+        """The set-up member with this id, or None, quietly, for anyone else."""
+        user = await self.services.repo.get_user(user_id)
+        return Member.of(user) if user is not None else None
+
+    async def presser(self, query: CallbackQuery) -> Member | None:
+        """Who pressed a button; a stale button for someone not (or no longer) set up."""
+        member = await self.known(query.from_user.id)
+        if member is None:
+            await query.answer(texts.STALE_BUTTON)
         return member
 
 

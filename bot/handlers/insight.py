@@ -139,7 +139,7 @@ class Insight(Feature):
         if not confirmed:
             await query.edit_message_text(texts.forget_cancelled())
             return
-        deleted = await self.services.repo.forget(query.from_user.id)
+        deleted = await self.services.actions.forget(query.from_user.id)
         for kind in ("stats", "export"):
             self._renders.forget((kind, query.from_user.id))
         await query.edit_message_text(texts.forgotten() if deleted else texts.forget_nothing())
@@ -150,19 +150,17 @@ class Insight(Feature):
         if member is None:
             return
         user, tz = member.user, member.tz
-        upcoming = next_summary(tz, self.services.now())
         if not context.args:
+            upcoming = next_summary(tz, self.services.now())
             await reply(update, texts.summary_state(user.weekly_summary, upcoming.astimezone(tz)))
             return
         wanted = parse_switch(" ".join(context.args))
         if wanted is None:
             await reply(update, texts.summary_usage())
         elif wanted:
-            await self.services.repo.set_weekly_summary(user.user_id, upcoming)
-            self.services.dispatcher.wake_at(upcoming)
-            await reply(update, texts.summary_on(upcoming.astimezone(tz)))
+            await reply(update, texts.summary_on(await self.services.actions.summary_on(member)))
         else:
-            await self.services.repo.set_weekly_summary(user.user_id, None)
+            await self.services.actions.summary_off(user.user_id)
             await reply(update, texts.summary_off())
 
     async def summary_off(self, update: Update, _: Context) -> None:
@@ -170,6 +168,6 @@ class Insight(Feature):
         query = update.callback_query
         if query is None:
             return
-        await self.services.repo.set_weekly_summary(query.from_user.id, None)
+        await self.services.actions.summary_off(query.from_user.id)
         await query.answer(texts.summary_off())
         await query.edit_message_reply_markup(None)

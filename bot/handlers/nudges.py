@@ -1,7 +1,8 @@
 """Answering nudges: the Done / Snooze / Skip buttons, typed answers, notes, and /today.
 
 A typed answer ("done" as a reply to a nudge, or "done"/"skip" on its own for the latest open
-nudge) goes through the same repository call and the same edit of the nudge as the button.
+nudge) goes through the same use case (``UseCases.answer``) and the same edit of the nudge as
+the button.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from datetime import datetime
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
@@ -18,13 +19,13 @@ from bot import texts
 from bot.callbacks import CallbackKind, parse_nudge, parse_today
 from bot.handlers.common import MAX_NOTE, PRIVATE, Feature, reply
 from bot.keyboards import nudge_keyboard, today_keyboard
-from bot.repo import MAX_NOTE_TOTAL, Answer, NoteFull, Nudge
-from bot.services import Member
+from bot.repo import MAX_NOTE_TOTAL, NoteFull, Nudge
 from bot.types import Context
-from schedules.nudges import OPEN_OUTCOMES, Outcome, place_occurrence, snooze_until
+from bot.usecases import Member
+from schedules.nudges import OPEN_OUTCOMES, Outcome
 from schedules.parsing import ALONE_ANSWERS, parse_answer
 from schedules.prompts import prompt_for
-from schedules.recurrence import local_date, occurrence
+from schedules.recurrence import local_date
 from schedules.today import OPEN_STATES, Recorded, SlotState, TodayItem, slot_state
 
 
@@ -39,56 +40,33 @@ class Nudges(Feature):
             CallbackQueryHandler(self.mark_done_early, pattern=CallbackKind.TODAY.pattern),
         ]
 
-    async def _presser(self, query: CallbackQuery) -> Member | None:
-        """Who pressed a button; a stale button for someone not (or no longer) set up."""
-        user = await self.services.repo.get_user(query.from_user.id)
-        member = Member.of(user) if user is not None else None
-        if member is None:
-            await query.answer(texts.STALE_BUTTON)
-        return member
-
     async def record_answer(self, update: Update, _: Context) -> None:
         """A nudge button: record it, edit the nudge to show it, answer the press."""
         query = update.callback_query
         if query is None:
             return
         action = parse_nudge(query.data or "")
-        member = await self._presser(query)
+        member = await self.presser(query)
         if member is None:
             return
         if action is None:
             await query.answer(texts.STALE_BUTTON)
             return
-        recorded = await self._record(member, action.nudge_id, action.outcome)
+        recorded = await self.services.actions.answer(member, action.nudge_id, action.outcome)
         if recorded is None:
             await query.answer(texts.STALE_BUTTON)
             return
-        result, back = recorded
+        result = recorded.answer
         if result.too_old:
             await query.answer(texts.TOO_OLD)
         else:
             await query.answer(
                 texts.press_ack(action.outcome, result.changed, result.nudge.outcome)
             )
-        text, markup = _outcome_view(result.nudge, back)
+        text, markup = _outcome_view(result.nudge, recorded.back)
         await _unless_unchanged(
             query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
         )
-
-    async def _record(
-        self, member: Member, nudge_id: int, outcome: Outcome
-    ) -> tuple[Answer, datetime | None] | None:
-        """Record an answer as a press would; the result and, for a snooze, when it comes back."""
-        user = member.user
-        now = self.services.now()
-        snooze_to = snooze_until(now, user.snooze_minutes) if outcome is Outcome.SNOOZED else None
-        result = await self.services.repo.answer(user.user_id, nudge_id, outcome, now, snooze_to)
-        if result is None:
-            return None
-        if snooze_to is not None and result.changed:
-            self.services.dispatcher.wake_at(snooze_to)
-        back = member.local(snooze_to) if result.changed else None
-        return result, back
 
     async def answer_or_note(self, update: Update, context: Context, text: str) -> bool:
         """Typed text that answers a nudge or is a note on one; False when it is neither.
@@ -106,8 +84,7 @@ class Nudges(Feature):
             return await self.record_note(update, sender.id, replied.message_id, text)
         if outcome is None:
             return False
-        user = await self.services.repo.get_user(sender.id)
-        member = Member.of(user) if user is not None else None
+        member = await self.known(sender.id)
         if member is None:
             return False
         repo = self.services.repo
@@ -135,11 +112,11 @@ class Nudges(Feature):
         message_id: int,
     ) -> bool:
         """Record a typed answer, edit that nudge message as a press would, and confirm."""
-        recorded = await self._record(member, nudge.nudge_id, outcome)
+        recorded = await self.services.actions.answer(member, nudge.nudge_id, outcome)
         if recorded is None:
             return False
-        result, back = recorded
-        text, markup = _outcome_view(result.nudge, back)
+        result = recorded.answer
+        text, markup = _outcome_view(result.nudge, recorded.back)
         try:
             await _unless_unchanged(
                 context.bot.edit_message_text(
@@ -167,7 +144,7 @@ class Nudges(Feature):
             await reply(update, texts.note_too_long(MAX_NOTE))
             return True
         try:
-            nudge = await self.services.repo.add_note(user_id, reply_to, text, self.services.now())
+            nudge = await self.services.actions.note(user_id, reply_to, text)
         except NoteFull:
             await reply(update, texts.note_full(MAX_NOTE_TOTAL))
             return True
@@ -228,30 +205,18 @@ class Nudges(Feature):
         query = update.callback_query
         if query is None:
             return
-        member = await self._presser(query)
+        member = await self.presser(query)
         if member is None:
             return
-        user, tz = member.user, member.tz
         early = parse_today(query.data or "")
-        now = self.services.now()
-        if early is None or early.day != local_date(now, tz):
+        changed = (
+            await self.services.actions.done_early(member, early.routine, early.day, early.at)
+            if early is not None
+            else None
+        )
+        if changed is None:
             await query.answer(texts.STALE_BUTTON)
             return
-        plan = {entry.routine: entry for entry in await self.services.repo.get_plan(user.user_id)}
-        if early.routine in plan and early.day.weekday() not in plan[early.routine].days:
-            await query.answer(texts.STALE_BUTTON)  # the plan changed: today is a rest day now
-            return
-        due: datetime = occurrence(early.day, early.at, tz)
-        occ = place_occurrence(
-            early.routine,
-            early.at,
-            tz,
-            due,
-            now=now,
-            catch_up=self.services.settings.catch_up,
-            paused_until=None,
-        )
-        changed = await self.services.repo.mark_done_early(user.user_id, occ, now)
         await query.answer(texts.done_early(changed))
         if changed:
             text, markup = await self._today_view(member)

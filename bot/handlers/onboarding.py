@@ -20,7 +20,6 @@ from bot.callbacks import ZONE_NONE, CallbackKind, parse_zone_choice
 from bot.handlers.common import DISCLAIMER_SHOWN, PRIVATE, Feature, plan_text, reply
 from bot.keyboards import location_keyboard, zone_choice_keyboard, zone_suggest_keyboard
 from bot.repo import User
-from bot.services import Member
 from bot.types import Context
 from schedules.zones import (
     Choice,
@@ -34,7 +33,6 @@ from schedules.zones import (
     is_fixed_offset,
     preload,
     resolve_place,
-    resolve_zone,
     zone_at,
 )
 
@@ -62,7 +60,7 @@ class Onboarding(Feature):
         sender, chat = update.effective_user, update.effective_chat
         if sender is None or chat is None:
             return
-        user, _ = await self.services.repo.register(sender.id, chat.id, self.services.now())
+        user = await self.services.actions.register(sender.id, chat.id)
         await reply(update, texts.welcome())
         if context.chat_data is not None:
             context.chat_data[DISCLAIMER_SHOWN] = True
@@ -186,13 +184,13 @@ class Onboarding(Feature):
         *,
         fixed: bool = False,
     ) -> None:
-        await self.services.set_zone(user, zone)
+        member = await self.services.actions.set_zone(user, zone)
         now = self.services.now()
-        local_now = now.astimezone(resolve_zone(zone))
+        local_now = now.astimezone(member.tz)
         confirm = (
             texts.zone_set_fixed(zone, local_now)
             if fixed or is_fixed_offset(zone)
             else texts.zone_set(zone, describe_offset(zone, now), local_now, place)
         )
         await reply(update, confirm, ReplyKeyboardRemove())
-        await reply(update, await plan_text(self.services, Member(user, zone, resolve_zone(zone))))
+        await reply(update, await plan_text(self.services, member))

@@ -8,7 +8,6 @@ from telegram.ext import BaseHandler, CommandHandler
 from bot import texts
 from bot.handlers.common import PRIVATE, Feature, plan_text, reply
 from bot.types import Context
-from schedules.nudges import pause_until
 from schedules.parsing import (
     NAG_OFF,
     SNOOZE_MINUTES,
@@ -64,7 +63,9 @@ class Plan(Feature):
         if isinstance(schedule, TimesRejected):
             await reply(update, _times_refused(schedule))
             return
-        entry = await self.services.set_times(user, routine, schedule.times or None, schedule.days)
+        entry = await self.services.actions.set_times(
+            member, routine, schedule.times or None, schedule.days
+        )
         await reply(
             update,
             texts.times_set(
@@ -88,7 +89,6 @@ class Plan(Feature):
         member = await self.member(update, context)
         if member is None:
             return
-        user = member.user
         command = "on" if enabled else "off"
         if not context.args:
             await reply(update, texts.on_off_usage(command))
@@ -97,8 +97,7 @@ class Plan(Feature):
         if routines is None:
             await reply(update, texts.unknown_routine(" ".join(context.args), or_all=True))
             return
-        for routine in routines:
-            await self.services.set_enabled(user, routine, enabled)
+        await self.services.actions.switch(member, routines, enabled)
         if len(routines) == len(Routine):
             await reply(update, texts.switched_all(enabled))
         else:
@@ -109,23 +108,19 @@ class Plan(Feature):
         member = await self.member(update, context)
         if member is None:
             return
-        user, tz = member.user, member.tz
         days = parse_days(" ".join(context.args)) if context.args else None
         if context.args and days is None:
             await reply(update, texts.pause_usage())
             return
-        until = pause_until(self.services.now(), days)
-        await self.services.repo.set_paused(user.user_id, until)
-        await reply(update, texts.paused(until.astimezone(tz)))
+        until = await self.services.actions.pause(member, days)
+        await reply(update, texts.paused(until))
 
     async def resume(self, update: Update, context: Context) -> None:
         """/resume: end holiday mode now."""
         member = await self.member(update, context)
         if member is None:
             return
-        user = member.user
-        was_paused = user.paused_until is not None and user.paused_until > self.services.now()
-        await self.services.repo.set_paused(user.user_id, None)
+        was_paused = await self.services.actions.resume(member)
         await reply(update, texts.resumed(was_paused))
 
     async def snooze(self, update: Update, context: Context) -> None:
@@ -133,15 +128,14 @@ class Plan(Feature):
         member = await self.member(update, context)
         if member is None:
             return
-        user = member.user
         low, high = SNOOZE_MINUTES
         minutes = (
             parse_minutes(" ".join(context.args), low=low, high=high) if context.args else None
         )
         if minutes is None:
-            await reply(update, texts.snooze_usage(user.snooze_minutes))
+            await reply(update, texts.snooze_usage(member.user.snooze_minutes))
             return
-        await self.services.repo.set_snooze(user.user_id, minutes)
+        await self.services.actions.set_snooze(member, minutes)
         await reply(update, texts.snooze_set(minutes))
 
     async def nag(self, update: Update, context: Context) -> None:
@@ -149,16 +143,15 @@ class Plan(Feature):
         member = await self.member(update, context)
         if member is None:
             return
-        user = member.user
         parsed = parse_nag(context.args or [])
         if parsed is None:
             await reply(update, texts.nag_usage())
         elif parsed == NAG_OFF:
-            await self.services.repo.set_nag(user.user_id, None, 0)
+            await self.services.actions.nag_off(member)
             await reply(update, texts.nag_off())
         else:
             minutes, times = parsed
-            await self.services.repo.set_nag(user.user_id, minutes, times)
+            await self.services.actions.set_nag(member, minutes, times)
             await reply(update, texts.nag_set(minutes, times))
 
 

@@ -7,7 +7,6 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts
 from bot.handlers.common import PRIVATE, Feature, reply
-from bot.intake import intake_by_day
 from bot.types import Context
 from schedules.recurrence import local_date
 from schedules.supplements import dose_on, parse_dose, parse_food
@@ -31,14 +30,14 @@ class Supplements(Feature):
         member = await self.member(update, context)
         if member is None:
             return
-        user, tz = member.user, member.tz
-        today = local_date(self.services.now(), tz)
         dose = parse_dose(context.args or [])
         if dose is None:
+            user, tz = member.user, member.tz
+            today = local_date(self.services.now(), tz)
             current = dose_on(await self.services.repo.doses(user.user_id), today)
             await reply(update, texts.dose_usage(current))
             return
-        await self.services.repo.set_dose(user.user_id, today, dose)
+        await self.services.actions.set_dose(member, dose)
         await reply(update, texts.dose_set(dose))
 
     async def add_food(self, update: Update, context: Context) -> None:
@@ -47,13 +46,9 @@ class Supplements(Feature):
         message = update.effective_message
         if member is None or message is None or not message.text:
             return
-        user, tz = member.user, member.tz
         food = parse_food(message.text)
         if food is None:
             await reply(update, texts.food_usage())
             return
-        now = self.services.now()
-        today = local_date(now, tz)
-        await self.services.repo.add_food(user.user_id, today, food, now)
-        totals = await intake_by_day(self.services.repo, user.user_id, [today])
-        await reply(update, texts.food_added(food, totals[today]))
+        today = await self.services.actions.add_food(member, food)
+        await reply(update, texts.food_added(food, today))

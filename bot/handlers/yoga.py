@@ -61,17 +61,19 @@ class Yoga(Feature):
             await self.coach.stop(session)
             raise
         if message is not None:
-            await self.services.repo.set_session_message(session.session_id, message.message_id)
-            self.coach.sent(session.session_id)
+            await self.coach.sent(session.session_id, message.message_id)
 
     async def press(self, update: Update, _: Context) -> None:
         """A session button; forged, foreign or stale data is refused and changes nothing."""
         query = update.callback_query
         if query is None:
             return
+        member = await self.presser(query)
+        if member is None:
+            return
+        user = member.user
         action = parse_yoga(query.data or "")
-        user = await self.services.repo.get_user(query.from_user.id)
-        if action is None or user is None or user.zone is None:
+        if action is None:
             await query.answer(texts.STALE_BUTTON)
             return
         if action.step is YogaStep.START:
