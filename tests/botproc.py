@@ -14,6 +14,8 @@ import logging
 import os
 import signal
 import sys
+import tempfile
+import time
 import traceback
 import warnings
 from collections.abc import Callable, Mapping
@@ -25,8 +27,20 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.dispatcher import Clock
+from bot.faq import FaqIndex
 from bot.logs import setup_logging
 from bot.settings import load_settings
+from schedules.zones import preload
+
+
+def warm() -> None:
+    """Build the zone tables and train the FAQ model in this process, once (both are cached).
+
+    Seconds of CPU the bot otherwise spends on first use: inside a test that eats into its waits
+    for the bot's answers, and a child forked afterwards inherits them.
+    """
+    preload()
+    FaqIndex.load()
 
 
 def serve(clock: Clock) -> int:
@@ -36,6 +50,60 @@ def serve(clock: Clock) -> int:
     app = build_application(settings, settings.token(), clock=clock)
     app.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0, timeout=timedelta(seconds=1))
     return 0
+
+
+class Child:
+    """A forked child running ``main``: its pid, its exit code once it ended, its stderr."""
+
+    def __init__(self, main: Callable[[], int], env: Mapping[str, str], cwd: Path) -> None:
+        warm()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed when the child ends)
+        self.pid = fork(main, env, cwd, self._stderr)
+        self.returncode: int | None = None
+        self._err = ""
+
+    def running(self) -> bool:
+        """Whether the process has not ended yet (collecting its exit code if it has)."""
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self._ended(status)
+        return self.returncode is None
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup of any kind runs."""
+        os.kill(self.pid, signal.SIGKILL)
+        _, status = os.waitpid(self.pid, 0)
+        self._ended(status)
+
+    async def terminate(self, timeout: float = 20.0) -> int:
+        """SIGTERM, then wait for the exit code; killed, and the test fails, after ``timeout``.
+
+        The wait polls rather than blocks: the stand-in lives on this event loop and must keep
+        answering the bot's last calls (PTB confirms the update offset on its way out).
+        """
+        os.kill(self.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while self.running():
+            if time.monotonic() > deadline:
+                self.kill()
+                raise AssertionError(f"the bot did not stop within {timeout} s of SIGTERM")
+            await asyncio.sleep(0.02)
+        assert self.returncode is not None
+        return self.returncode
+
+    def stderr(self) -> str:
+        """Everything the process wrote to stderr so far."""
+        if self._stderr.closed:
+            return self._err
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", errors="replace")
+
+    def _ended(self, status: int) -> None:
+        """Keep the exit code and what the child wrote; the file goes."""
+        self.returncode = os.waitstatus_to_exitcode(status)
+        self._err = self.stderr()
+        self._stderr.close()
 
 
 def fork(main: Callable[[], int], env: Mapping[str, str], cwd: Path, stderr: BinaryIO) -> int:

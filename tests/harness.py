@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import tempfile
 import time as time_module
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -30,7 +28,7 @@ from bot.settings import Settings
 from bot.types import App
 from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
-from tests.botproc import fork, serve
+from tests.botproc import Child, serve
 
 TOKEN = "123456789:" + "A" * 35
 USER = 4242
@@ -78,7 +76,7 @@ class RunningBot:
         await self._stack.aclose()
 
 
-class BotProcess:
+class BotProcess(Child):
     """The bot as a separate OS process (forked: ``tests/botproc.py``), so a test can kill it.
 
     The process keeps the virtual time ``clock`` shows when it starts, running on from there.
@@ -92,49 +90,7 @@ class BotProcess:
             "DATABASE_PATH": str(db),
             **env,
         }
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed when the process ends)
-        snapshot = VirtualClock(offset=clock.offset)
-        self.pid = fork(partial(serve, snapshot), environment, db.parent, self._stderr)
-        self.returncode: int | None = None
-
-    def running(self) -> bool:
-        """Whether the process has not ended yet."""
-        alive = self._alive()
-        if not alive:
-            self._stderr.close()
-        return alive
-
-    def _alive(self) -> bool:
-        """Collect the exit code if the process has ended; True while it has not."""
-        if self.returncode is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode is None
-
-    def kill(self) -> None:
-        """SIGKILL: no cleanup of any kind runs."""
-        os.kill(self.pid, signal.SIGKILL)
-        _, status = os.waitpid(self.pid, 0)
-        self.returncode = os.waitstatus_to_exitcode(status)
-        self._stderr.close()
-
-    async def terminate(self) -> tuple[int, str]:
-        """SIGTERM and wait up to 20 s; returns the exit code and stderr.
-
-        The wait polls: the stand-in lives on this event loop and must keep answering the bot's
-        last getUpdates (the offset confirmation PTB makes on its way out).
-        """
-        os.kill(self.pid, signal.SIGTERM)
-        deadline = time_module.monotonic() + 20
-        while self._alive():
-            assert time_module.monotonic() < deadline, "the bot did not stop on SIGTERM"
-            await asyncio.sleep(0.02)
-        self._stderr.seek(0)
-        err = self._stderr.read().decode(errors="replace")
-        self._stderr.close()
-        assert self.returncode is not None
-        return self.returncode, err
+        super().__init__(partial(serve, VirtualClock(offset=clock.offset)), environment, db.parent)
 
 
 async def start_server() -> FakeBotApiServer:

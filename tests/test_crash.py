@@ -48,7 +48,8 @@ def bot_process(
 async def stop_cleanly(proc: BotProcess) -> None:
     """SIGTERM: exit code 0, promptly, and the token appears nowhere in what it wrote."""
     began = wall.monotonic()
-    code, err = await proc.terminate()
+    code = await proc.terminate()
+    err = proc.stderr()
     assert wall.monotonic() - began < 10
     assert code == 0, err[-2000:]
     assert TOKEN not in err
