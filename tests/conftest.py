@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.botapi_http import FakeBotApiServer
+from tests.botproc import warm
 from tests.harness import VirtualClock, start_server
 
 
@@ -17,8 +18,15 @@ def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
 
 
+@pytest.fixture(scope="session")
+def _warm_tables() -> None:
+    """Build the zone tables and train the FAQ model once per test process, before any test
+    waits for the bot (``tests/botproc.py``'s ``warm``)."""
+    warm()
+
+
 @pytest.fixture
-async def server() -> AsyncIterator[FakeBotApiServer]:
+async def server(_warm_tables: None) -> AsyncIterator[FakeBotApiServer]:
     """The Bot API stand-in, serving HTTP on 127.0.0.1."""
     srv = await start_server()
     yield srv
