@@ -84,7 +84,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
-        .rate_limiter(PriorityRateLimiter(settings.nudges_per_second))
+        .rate_limiter(PriorityRateLimiter(settings.nudges_per_second, clock=elapsed))
         .concurrent_updates(
             update_processor or UserLanes(throttle=_throttle(settings), slow_down=_slow_down)
         )

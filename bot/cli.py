@@ -74,10 +74,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(settings: Settings) -> int:
-    from bot.app import build_application, run_webhook
-
     token = settings.token()
     webhook = settings.webhook()
+    # imported only once the settings are valid: the bot's imports and its FAQ model take
+    # seconds, which a mistyped setting should not wait for
+    from bot.app import build_application, run_webhook
+
     secrets = [token] + ([webhook.secret] if webhook else [])
     setup_logging(settings.log_level, settings.log_format, secrets)
     app = build_application(settings, token)

@@ -11,6 +11,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+ORIGIN = 100 * 365 * 86400.0
+"""Added to ``monotonic``, so a clock set a year or decades back still reads above zero, as
+``time.monotonic`` does: a rate limiter may take 0 to mean "long ago"."""
+
 
 @dataclass
 class VirtualClock:
@@ -25,7 +29,7 @@ class VirtualClock:
 
     def monotonic(self) -> float:
         """Seconds on a clock that skipped time moves but a wall-clock jump does not."""
-        return time.monotonic() + self.offset.total_seconds()
+        return ORIGIN + time.monotonic() + self.offset.total_seconds()
 
     def set(self, instant: datetime) -> None:
         """Make ``instant`` the virtual now, as if that much time had passed (or un-passed)."""

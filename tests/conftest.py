@@ -1,14 +1,21 @@
-"""Shared fixtures: PTB's timedelta mode, the Bot API stand-in, and a virtual clock."""
+"""Shared fixtures: PTB's timedelta mode, the Bot API stand-in, and a virtual clock.
+
+The bot is imported inside the fixtures that need it: pytest-xdist's controlling process loads
+this file too, and its seconds of imports would only delay starting the test processes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.botapi_http import FakeBotApiServer
-from tests.harness import VirtualClock, start_server
+from bot.clock import VirtualClock
+
+if TYPE_CHECKING:
+    from tests.botapi_http import FakeBotApiServer
 
 
 @pytest.fixture(autouse=True)
@@ -17,9 +24,20 @@ def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
 
 
+@pytest.fixture(scope="session")
+def _warm_tables() -> None:
+    """Build the zone tables and train the FAQ model once per test process, before any test
+    waits for the bot (``tests/botproc.py``'s ``warm``)."""
+    from tests.botproc import warm
+
+    warm()
+
+
 @pytest.fixture
-async def server() -> AsyncIterator[FakeBotApiServer]:
+async def server(_warm_tables: None) -> AsyncIterator[FakeBotApiServer]:
     """The Bot API stand-in, serving HTTP on 127.0.0.1."""
+    from tests.harness import start_server
+
     srv = await start_server()
     yield srv
     await srv.stop()

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
 import time as time_module
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ from bot.settings import Settings
 from bot.types import App
 from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
+from tests.botproc import Child, serve
 
 TOKEN = "123456789:" + "A" * 35
 USER = 4242
@@ -77,8 +76,11 @@ class RunningBot:
         await self._stack.aclose()
 
 
-class BotProcess:
-    """The bot as a separate OS process (``tests/botproc.py``), so a test can ``kill -9`` it."""
+class BotProcess(Child):
+    """The bot as a separate OS process (forked: ``tests/botproc.py``), so a test can kill it.
+
+    The process keeps the virtual time ``clock`` shows when it starts, running on from there.
+    """
 
     def __init__(self, db: Path, api_root: str, clock: VirtualClock, **env: str) -> None:
         environment = {
@@ -86,34 +88,9 @@ class BotProcess:
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_API_URL": api_root,
             "DATABASE_PATH": str(db),
-            "CLOCK_OFFSET_SECONDS": str(clock.offset.total_seconds()),
-            "PYTHONPATH": str(ROOT),
             **env,
         }
-        self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "tests" / "botproc.py")],
-            env=environment,
-            cwd=db.parent,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-
-    def kill(self) -> None:
-        """SIGKILL: no cleanup of any kind runs."""
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        if self.proc.stderr is not None:
-            self.proc.stderr.close()
-
-    async def terminate(self) -> tuple[int, str]:
-        """SIGTERM and wait; returns the exit code and stderr.
-
-        The wait runs in a thread: the stand-in lives on this event loop and must keep
-        answering the bot's last getUpdates (the offset confirmation PTB makes on its way out).
-        """
-        self.proc.send_signal(signal.SIGTERM)
-        _, err = await asyncio.to_thread(self.proc.communicate, timeout=20)
-        return self.proc.returncode, err.decode()
+        super().__init__(partial(serve, VirtualClock(offset=clock.offset)), environment, db.parent)
 
 
 async def start_server() -> FakeBotApiServer:

@@ -1,18 +1,23 @@
-"""Tracking end to end: /today, /stats with its chart, /pause and /resume, /export, /forget."""
+"""Tracking end to end: /today, /stats with its chart, /pause and /resume, /export, /forget.
+
+Each story starts from the same morning: three nudges answered three ways.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
-from functools import partial
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.fakeapi import FakeBotApi
+from bot import texts
 from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
+    Chat,
     VirtualClock,
     nudges_for,
     onboarded,
@@ -20,44 +25,50 @@ from tests.harness import (
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
+THURSDAY = datetime(2026, 11, 26, tzinfo=BERLIN)
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def _has_nudge(api: FakeBotApi, label: str) -> bool:
-    return bool(nudges_for(api, label))
+@asynccontextmanager
+async def answered_morning(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> AsyncIterator[Chat]:
+    """A Berliner whose three routines all came at 08:00 on Thursday: done, skipped, snoozed."""
+    async with onboarded(server, clock, db, THURSDAY.replace(hour=7), "Europe/Berlin") as chat:
+        for routine in ("supplements", "moisturize"):
+            await chat.say(f"/set {routine} 08:00", "set to 08:00")
+        await chat.at(THURSDAY.replace(hour=8, second=5))
+        await chat.press(chat.nudges("Facial yoga")[-1], texts.BUTTON_DONE)
+        await chat.press(chat.nudges("Calcium")[-1], texts.BUTTON_SKIP)
+        await chat.press(chat.nudges("Moisturizing")[-1], texts.BUTTON_SNOOZE)
+        yield chat
 
 
-async def press(api: FakeBotApi, label: str, button: str) -> None:
-    """Press a button on the newest nudge for a routine and wait for the edit."""
-    nudge = api.message(USER, nudges_for(api, label)[-1])
-    mark = api.mark()
-    api.press(USER, nudge.message_id, nudge.callback_data_for(button))
-    await api.wait_for_call("editMessageText", chat_id=USER, after=mark)
+async def paused_then_resumed(chat: Chat) -> int:
+    """/pause 3 on Thursday, Friday 08:00 passes, /resume; returns the nudges sent before."""
+    await chat.say("/pause 3", "Paused until")
+    before = len(chat.nudges(""))
+    await chat.at(THURSDAY.replace(hour=8, second=5) + timedelta(days=1))
+    assert len(chat.nudges("")) == before
+    await chat.say("/resume", "Welcome back")
+    return before
 
 
-async def test_answers_show_in_today_stats_pause_resume_export_and_forget(
+async def test_answers_show_in_today(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    async with onboarded(
-        server, clock, db, datetime(2026, 11, 26, 7, 59, 50, tzinfo=BERLIN), "Europe/Berlin"
-    ) as chat:
-        api, bot = chat.api, chat.bot
-        for routine in ("supplements", "moisturize"):
-            api.send_text(USER, f"/set {routine} 08:00")
-            await wait_text(api, "set to 08:00", len(api.messages(USER)))
-        for label in ("Facial yoga", "Calcium", "Moisturizing"):
-            await api.wait_for(partial(_has_nudge, api, label), timeout=15)
-        await press(api, "Facial yoga", "✅ Done")
-        await press(api, "Calcium", "⏭ Skip")
-        await press(api, "Moisturizing", "⏰ Snooze")
-
-        since = len(api.messages(USER))
-        api.send_text(USER, "/today")
-        today = await wait_text(api, "Today", since)
+    async with answered_morning(server, clock, db) as chat:
+        today = await chat.say("/today", "Today")
         assert "Facial yoga — ✅ done" in today
         assert "Calcium + vitamin D — ⏭ skipped" in today
         assert "Moisturizing — ⏰ snoozed" in today
 
+
+async def test_stats_show_the_answers_with_a_chart(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    async with answered_morning(server, clock, db) as chat:
+        api = chat.api
         mark = api.mark()
         api.send_text(USER, "/stats")
         await api.wait_for_call("sendPhoto", chat_id=USER, after=mark)
@@ -68,24 +79,25 @@ async def test_answers_show_in_today_stats_pause_resume_export_and_forget(
         assert "Facial yoga\n  streak 1 (best 1) · 7 days 100% · 30 days 100%" in caption
         assert "Calcium + vitamin D\n  streak 0 (best 0) · 7 days — · 30 days —" in caption
 
-        since = len(api.messages(USER))
-        api.send_text(USER, "/pause 3")
-        await wait_text(api, "Paused until", since)
-        before = len(nudges_for(api, ""))
-        clock.set(datetime(2026, 11, 27, 8, 0, 5, tzinfo=BERLIN))
-        await bot.services.dispatcher.tick()
-        await api.wait_until_idle()
-        assert len(nudges_for(api, "")) == before
-        paused_day = await bot.services.repo.nudges_on(USER, date(2026, 11, 27))
+
+async def test_a_paused_day_sends_nothing_and_resume_brings_the_nudges_back(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    async with answered_morning(server, clock, db) as chat:
+        before = await paused_then_resumed(chat)
+        paused_day = await chat.bot.services.repo.nudges_on(USER, date(2026, 11, 27))
         assert {n.outcome.value for n in paused_day} == {"paused"}
+        await chat.at(THURSDAY.replace(hour=8, second=5) + timedelta(days=2))
+        assert len(chat.nudges("")) == before + 3
 
-        since = len(api.messages(USER))
-        api.send_text(USER, "/resume")
-        await wait_text(api, "Welcome back", since)
-        clock.set(datetime(2026, 11, 28, 8, 0, 5, tzinfo=BERLIN))
-        await bot.services.dispatcher.tick()
-        await api.wait_for(lambda: len(nudges_for(api, "")) == before + 3, timeout=10)
 
+async def test_export_holds_every_record_with_its_outcome(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    async with answered_morning(server, clock, db) as chat:
+        api, bot = chat.api, chat.bot
+        await paused_then_resumed(chat)
+        await chat.at(THURSDAY.replace(hour=8, second=5) + timedelta(days=2))
         mark = api.mark()
         api.send_text(USER, "/export")
         await api.wait_for_call("sendDocument", chat_id=USER, after=mark)
@@ -98,14 +110,18 @@ async def test_answers_show_in_today_stats_pause_resume_export_and_forget(
         day_one = {r["routine"]: r["outcome"] for r in rows if r["date"] == "2026-11-26"}
         assert day_one["yoga"] == "done"
         assert day_one["supplements"] == "skipped"
-        # snoozed at 21:00, and the pause began before it came back
+        # snoozed at 08:00, and the pause began before it came back
         assert day_one["moisturize"] == "paused"
 
-        since = len(api.messages(USER))
-        api.send_text(USER, "/forget")
-        await wait_text(api, "deletes everything", since)
+
+async def test_forget_deletes_everything_and_a_second_yes_changes_nothing(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    async with answered_morning(server, clock, db) as chat:
+        api, bot = chat.api, chat.bot
+        await chat.say("/forget", "deletes everything")
         confirm = api.last_message(USER)
-        yes = confirm.callback_data_for("Yes, delete everything")
+        yes = confirm.callback_data_for(texts.BUTTON_FORGET_YES)
         api.press(USER, confirm.message_id, yes)
         await api.wait_for(lambda: "everything I held on you is deleted" in (confirm.text or ""))
         counts = await bot.services.repo.count_rows(USER)

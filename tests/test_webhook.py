@@ -5,15 +5,17 @@ passes ``https://host/tg`` through as ``POST /tg``) and that the secret register
 ``setWebhook`` guards it: a request without ``X-Telegram-Bot-Api-Secret-Token`` (or with a wrong
 one) gets 403 and is ignored, and a request with it is handled like any update. Only a real
 process proves the operator's path (settings, ``run_webhook``, SIGTERM) works, so the bot runs
-as ``python -m bot run`` against the Bot API stand-in, and the test plays Telegram's webhook
-sender over real HTTP.
+``facenudge run``'s own entry point (``bot.cli.main``) in a process of its own, forked from the
+test process (``tests/botproc.py``) so it need not import and train everything again, against
+the Bot API stand-in, and the test plays Telegram's webhook sender over real HTTP. The console
+script itself starting in a fresh interpreter is ``tests/test_cli.py``'s and
+``tests/test_sandbox.py``'s to prove.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -22,13 +24,16 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
 
+from bot.cli import main
 from bot.fakeapi import FakeBotApi
 from tests.botapi_http import FakeBotApiServer
+from tests.botproc import Child
 from tests.harness import ROOT, TOKEN
 
 SECRET = "s3cret-token_1-long-enough"
@@ -77,8 +82,7 @@ class WebhookBot:
 
     api: FakeBotApi
     url: str
-    proc: asyncio.subprocess.Process
-    stderr: Path
+    proc: Child
 
     async def post(
         self, client: httpx.AsyncClient, body: dict[str, object], headers: dict[str, str]
@@ -112,7 +116,7 @@ class WebhookBot:
         return last
 
     def log(self) -> str:
-        return self.stderr.read_text(encoding="utf-8", errors="replace")
+        return self.proc.stderr()
 
 
 @asynccontextmanager
@@ -131,35 +135,16 @@ async def webhook_bot(tmp_path: Path, path: str = "/tg", **env: str) -> AsyncIte
             "WEBHOOK_LISTEN": f"127.0.0.1:{port}",
             "WEBHOOK_SECRET": SECRET,
             "PTB_TIMEDELTA": "1",
-            "PYTHONPATH": str(ROOT),
             **env,
         }
-        stderr_path = tmp_path / "stderr.log"
-        with stderr_path.open("wb") as stderr:
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                env=environment,
-                cwd=tmp_path,
-                stdout=subprocess.DEVNULL,
-                stderr=stderr,
-            )
-        bot = WebhookBot(api, url, proc, stderr_path)
+        proc = Child(partial(main, ["run"]), environment, tmp_path)
+        bot = WebhookBot(api, url, proc)
         try:
             hook = await api.wait_for_call("setWebhook", timeout=20)
             assert hook.ok
             yield bot
         finally:
-            if proc.returncode is None:
-                proc.send_signal(signal.SIGTERM)
-            try:
-                code = await asyncio.wait_for(proc.wait(), 20)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
-                raise
+            code = await proc.terminate() if proc.running() else proc.returncode
     errors = bot.log()
     assert code == 0, errors
     assert TOKEN not in errors
