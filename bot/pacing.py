@@ -54,7 +54,12 @@ WINDOW: Final = 1.0
 WINDOW_MARGIN: Final = 0.02
 """Seconds added to every window we count (the overall second, one chat's second): Telegram
 dates a send when it arrives, and a few ms of jitter would put a 31st send in a window we
-counted exactly full, or two sends to one chat less than a second apart."""
+counted exactly full, or two sends to one chat less than a second apart. Each 429 that neither
+explains doubles it, up to ``MARGIN_MAX``; it halves back after ``MARGIN_RELAX`` without one."""
+MARGIN_MAX: Final = 0.1
+"""The widest margin: 30 sends in 1.1 s is still 91 % of Telegram's limit."""
+MARGIN_RELAX: Final = 60.0
+"""Seconds without a jitter 429 after which a widened margin halves back."""
 CATCH_UP: Final = 0.2
 """How far the nudge schedule may run behind the clock before a late start loses its slot."""
 HOT_CHAT: Final = 60.0
@@ -96,6 +101,10 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         self._chat_paused: dict[object, float] = {}
         self._chat_hot: dict[object, float] = {}
         self._replies_waiting = 0
+        self._sent_to: dict[object, float] = {}
+        self.margin = WINDOW_MARGIN
+        """Seconds added to each window counted; widened while arrivals jitter more."""
+        self._widened_at = -math.inf
         self._floods: deque[tuple[float, object]] = deque()
         self._cap = max(WINDOW_LIMIT, math.ceil(per_second))
         self._recent: deque[float] = deque()
@@ -132,6 +141,8 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
             self._chat_next = {k: v for k, v in self._chat_next.items() if v > now}
             self._chat_paused = {k: v for k, v in self._chat_paused.items() if v > now}
             self._chat_hot = {k: v for k, v in self._chat_hot.items() if v > now}
+            recent = now - self._per_chat
+            self._sent_to = {k: v for k, v in self._sent_to.items() if v > recent}
         return max(0.0, start - now)
 
     def _flood(self, chat_id: object, delay: float) -> None:
@@ -170,7 +181,7 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
             return 0.0
         if limit <= 0 or not self._recent:
             return WINDOW / self._cap
-        return self._recent[len(self._recent) - limit] + WINDOW + WINDOW_MARGIN - now
+        return self._recent[len(self._recent) - limit] + WINDOW + self.margin - now
 
     async def _room(self, *, nudge: bool) -> None:
         """Wait until the window has room; a nudge also leaves room for every waiting reply."""
@@ -198,9 +209,23 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
     def _prune(self) -> float:
         """Forget sends older than the window; returns now."""
         now = self._clock()
-        while self._recent and self._recent[0] <= now - WINDOW - WINDOW_MARGIN:
+        if self.margin > WINDOW_MARGIN and now - self._widened_at >= MARGIN_RELAX:
+            self.margin = max(WINDOW_MARGIN, self.margin / 2)
+            self._widened_at = now
+        while self._recent and self._recent[0] <= now - WINDOW - self.margin:
             self._recent.popleft()
         return now
+
+    def _jittered(self, sent_at: float, previous: float | None) -> None:
+        """Widen the margin after a 429 that the chat's own second does not explain.
+
+        Our window count said there was room, so arrivals jitter more than the margin allows.
+        """
+        if previous is not None and sent_at - previous < self._per_chat:
+            return  # that chat had a send within its second: its own limit, not jitter
+        self.margin = min(MARGIN_MAX, self.margin * 2)
+        self._widened_at = sent_at
+        _log.warning("flood control: counting windows %.0f ms longer", self.margin * 1000)
 
     async def process_request(
         self,
@@ -223,9 +248,11 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
                 await self._room(nudge=nudge)
                 sent_at = self._clock()
                 self._recent.append(sent_at)
+                previous = self._sent_to.get(chat_id)
+                self._sent_to[chat_id] = sent_at
                 # the chat's next send keeps its second from when this one really went
                 self._chat_next[chat_id] = max(
-                    self._chat_next.get(chat_id, 0.0), sent_at + self._per_chat + WINDOW_MARGIN
+                    self._chat_next.get(chat_id, 0.0), sent_at + self._per_chat + self.margin
                 )
             started = self._clock()
             try:
@@ -238,6 +265,8 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
                     raise
                 delay = retry_seconds(error)
                 self._flood(chat_id, delay)
+                if paced:
+                    self._jittered(sent_at, previous)
                 if not paced:
                     await asyncio.sleep(delay + 0.1)
         raise AssertionError("unreachable")

@@ -296,3 +296,27 @@ async def test_a_chat_that_drew_a_429_gets_its_replies_one_a_second(fake: FakeTi
     fake.now += pacing.HOT_CHAT
     assert lim._reserve(1, nudge=False) == 0.0
     assert lim._reserve(1, nudge=False) == 0.0
+
+
+async def test_a_429_no_chat_limit_explains_widens_the_window_until_a_quiet_minute(
+    fake: FakeTime,
+) -> None:
+    lim = limiter(fake)
+    assert lim.margin == pacing.WINDOW_MARGIN
+    await send(lim, 1, nudge=False)
+    fake.now += 0.1
+    await send(lim, 1, nudge=False, callback=flooded_once(1))  # that chat's own second
+    assert lim.margin == pacing.WINDOW_MARGIN
+    # a first message to a chat still drew a 429: the overall window, by arrival jitter
+    await send(lim, 2, callback=flooded_once(1))
+    assert lim.margin == pytest.approx(2 * pacing.WINDOW_MARGIN)
+    for chat in range(3, 10):
+        await send(lim, chat, callback=flooded_once(1))
+    assert lim.margin == pacing.MARGIN_MAX
+    fake.now += pacing.MARGIN_RELAX + 1
+    assert lim.sends_last_second() == 0
+    assert lim.margin == pytest.approx(pacing.MARGIN_MAX / 2)  # halves back, one step a minute
+    for _ in range(5):
+        fake.now += pacing.MARGIN_RELAX + 1
+        lim.sends_last_second()
+    assert lim.margin == pacing.WINDOW_MARGIN
