@@ -55,11 +55,13 @@ WINDOW_MARGIN: Final = 0.02
 """Seconds added to every window we count (the overall second, one chat's second): Telegram
 dates a send when it arrives, and a few ms of jitter would put a 31st send in a window we
 counted exactly full, or two sends to one chat less than a second apart. Each 429 that neither
-explains doubles it, up to ``MARGIN_MAX``; it halves back after ``MARGIN_RELAX`` without one."""
+explains widens it by ``MARGIN_STEP``, up to ``MARGIN_MAX``; each ``MARGIN_RELAX`` without one
+narrows it a step back. Every 10 ms costs 1 % of the rate, so it grows by steps, not doubling."""
+MARGIN_STEP: Final = 0.01
 MARGIN_MAX: Final = 0.1
 """The widest margin: 30 sends in 1.1 s is still 91 % of Telegram's limit."""
 MARGIN_RELAX: Final = 60.0
-"""Seconds without a jitter 429 after which a widened margin halves back."""
+"""Seconds without a jitter 429 after which a widened margin narrows a step."""
 CATCH_UP: Final = 0.2
 """How far the nudge schedule may run behind the clock before a late start loses its slot."""
 HOT_CHAT: Final = 60.0
@@ -210,7 +212,7 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         """Forget sends older than the window; returns now."""
         now = self._clock()
         if self.margin > WINDOW_MARGIN and now - self._widened_at >= MARGIN_RELAX:
-            self.margin = max(WINDOW_MARGIN, self.margin / 2)
+            self.margin = max(WINDOW_MARGIN, self.margin - MARGIN_STEP)
             self._widened_at = now
         while self._recent and self._recent[0] <= now - WINDOW - self.margin:
             self._recent.popleft()
@@ -223,7 +225,7 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         """
         if previous is not None and sent_at - previous < self._per_chat:
             return  # that chat had a send within its second: its own limit, not jitter
-        self.margin = min(MARGIN_MAX, self.margin * 2)
+        self.margin = min(MARGIN_MAX, self.margin + MARGIN_STEP)
         self._widened_at = sent_at
         _log.warning("flood control: counting windows %.0f ms longer", self.margin * 1000)
 
