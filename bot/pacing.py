@@ -147,13 +147,17 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
             self._sent_to = {k: v for k, v in self._sent_to.items() if v > recent}
         return max(0.0, start - now)
 
-    def _flood(self, chat_id: object, delay: float) -> None:
-        """Record a 429 and pause its lane: that chat's, or every lane when it looks global."""
+    def _flood(self, chat_id: object, delay: float, *, own: bool = False) -> None:
+        """Record a 429 and pause its lane: that chat's, or every lane when it looks global.
+
+        ``own``: the chat had a send within its second, so the 429 is that chat's limit and is
+        no evidence of the global one (a flooder's replies must not pause everyone).
+        """
         now = self._clock()
         until = now + delay + 0.1
         while self._floods and self._floods[0][0] <= now - GLOBAL_SPAN:
             self._floods.popleft()
-        if chat_id is not None:
+        if chat_id is not None and not own:
             self._floods.append((now, chat_id))
         chats = {chat for _, chat in self._floods}
         if chat_id is None or len(chats) >= GLOBAL_CHATS:
@@ -218,13 +222,11 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
             self._recent.popleft()
         return now
 
-    def _jittered(self, sent_at: float, previous: float | None) -> None:
+    def _widen(self, sent_at: float) -> None:
         """Widen the margin after a 429 that the chat's own second does not explain.
 
         Our window count said there was room, so arrivals jitter more than the margin allows.
         """
-        if previous is not None and sent_at - previous < self._per_chat:
-            return  # that chat had a send within its second: its own limit, not jitter
         self.margin = min(MARGIN_MAX, self.margin + MARGIN_STEP)
         self._widened_at = sent_at
         _log.warning("flood control: counting windows %.0f ms longer", self.margin * 1000)
@@ -266,9 +268,10 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
                 if attempt == self._max_retries:
                     raise
                 delay = retry_seconds(error)
-                self._flood(chat_id, delay)
-                if paced:
-                    self._jittered(sent_at, previous)
+                own = paced and previous is not None and sent_at - previous < self._per_chat
+                self._flood(chat_id, delay, own=own)
+                if paced and not own:
+                    self._widen(sent_at)
                 if not paced:
                     await asyncio.sleep(delay + 0.1)
         raise AssertionError("unreachable")

@@ -138,6 +138,18 @@ async def test_retry_after_across_several_chats_pauses_every_lane(fake: FakeTime
     assert lim._reserve(5, nudge=True) >= 2.9
 
 
+async def test_a_flooders_own_429s_never_add_up_to_a_global_pause(fake: FakeTime) -> None:
+    lim = limiter(fake)
+    await send(lim, 1, nudge=False)
+    for _ in range(3):  # the flooder's second reply each time: that chat's own limit
+        fake.now += 0.1
+        await send(lim, 1, nudge=False, callback=flooded_once(1))
+    for chat in (2, 3):  # and two nudges that arrival jitter pushed over the window
+        await send(lim, chat, callback=flooded_once(1))
+    assert lim._reserve(4, nudge=False) == 0.0  # everyone else goes on
+    assert lim._reserve(5, nudge=True) < 1.0
+
+
 async def test_retry_after_without_a_chat_pauses_every_lane(fake: FakeTime) -> None:
     lim = limiter(fake)
 
