@@ -8,20 +8,29 @@ answers after ``--round-trip`` seconds (0 by default). The virtual clock starts 
 seconds before M. One second before M a flooder sends ``--flood`` messages (200) at once;
 from half a second before M, ``--talkers`` other users (40) each send ``/help``, one every
 ``--talk-every`` seconds (0.1). Reported: each talker's reply latency (goal: every one within
-1 s), the nudge minute's delivery rate as a share of 30/s (goal >= 95%; it also depends on the
-dispatcher), how many answers and "slow down" notices the flooder got (goal: at most one notice
-a minute), and what was lost: nudges never delivered, talkers never answered, duplicates.
+1 s), how fully the minute's drain used Telegram's 30/s (goal >= 95%), how many answers and
+"slow down" notices the flooder got (goal: at most one notice a minute), every 429, and what was
+lost: nudges never delivered, talkers never answered, duplicates.
+
+How the 95 % is counted. Telegram's 30/s is one budget shared by nudges and replies, so the
+target applies to the channel: every send the stand-in accepted (nudges, replies to talkers and
+to the flooder, edits) dated from M to the last nudge, over 30/s times that drain time. The
+drain time counts the last send's own slot (1/30 s), so 30 sends evenly spaced from M read as
+exactly 100 %, not 30/29 of it. The nudges' own rate over the same time is shown separately, as
+is the busiest one-second window the stand-in saw (30 at most, or it answered 429).
 
 Baseline in the same run: the same application with PTB's default update handling (one update
 at a time, no throttle), on a fresh stand-in and database. Every design gets ``--timeout``
-seconds (60) to deliver everything; what is still missing then counts as lost. Prints a table;
-asserts nothing.
+seconds (60) to deliver everything; what is still missing then counts as lost. ``--rounds``
+repeats FaceNudge's row (the machine is shared; one figure is not a measurement). Prints a
+table; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import contextlib
 import statistics
 import tempfile
@@ -44,6 +53,8 @@ FLOODER = 77_777
 FIRST_TALKER = 60_000
 DUE = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
 SLOW_DOWN = texts.slow_down()
+LIMITED = frozenset({"sendMessage", "sendPhoto", "sendDocument", "editMessageText"})
+"""The methods the stand-in counts against its limits, so the ones the channel figure counts."""
 
 
 @dataclass
@@ -56,14 +67,15 @@ class Tally:
     first_nudge: float | None = None
     last_nudge: float | None = None
     answered: dict[int, float] = field(default_factory=dict)
-    replies: list[float] = field(default_factory=list)
+    sends: list[float] = field(default_factory=list)
+    """When each send the stand-in accepted arrived, nudges and replies alike."""
     flooder_answers: int = 0
     slow_downs: int = 0
     limited: Counter[str] = field(default_factory=Counter)
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __call__(self, call: Call) -> None:
-        if call.method != "sendMessage":
+        if call.method not in LIMITED:
             return
         chat = call.chat_id
         if call.status == 429:
@@ -71,12 +83,13 @@ class Tally:
             self.limited[kind] += 1
         if not call.ok or chat is None:
             return
+        self.sends.append(call.time)
+        if call.method != "sendMessage":
+            return
         if chat in self.users:
             self.nudges[chat] += 1
             self.first_nudge = self.first_nudge or call.time
             self.last_nudge = call.time
-        else:
-            self.replies.append(call.time)
         if chat in self.talkers:
             self.answered.setdefault(chat, call.time)
         elif chat == FLOODER:
@@ -102,7 +115,7 @@ async def run_design(name: str, args: argparse.Namespace, workdir: Path) -> list
     """Seed, start, flood, talk, and wait for everything due; one row of the table."""
     users = list(range(FIRST_USER, FIRST_USER + args.users))
     talkers = list(range(FIRST_TALKER, FIRST_TALKER + args.talkers))
-    db = workdir / f"{name.split()[0]}.db"
+    db = workdir / f"{name.split()[0]}-{time.monotonic_ns()}.db"
     await seed(db, users, DUE)
     server = await start_server()
     api = server.api
@@ -140,17 +153,18 @@ async def run_design(name: str, args: argparse.Namespace, workdir: Path) -> list
         if u in tally.answered and tally.answered[u] <= deadline
     ]
     last = (tally.last_nudge or due_mono) - due_mono
-    rate = len(tally.nudges) / last if last > 0 else float("nan")
+    drain = last + 1 / GLOBAL_LIMIT  # the last send's own slot: 30 evenly spaced sends = 1 s
+    channel = sum(1 for t in tally.sends if due_mono <= t <= due_mono + last) / drain
+    rate = len(tally.nudges) / drain
     within = sum(1 for lat in latencies if lat <= 1.0)
-    replies = sum(1 for r in tally.replies if due_mono <= r <= due_mono + last)
-    total = (len(tally.nudges) + replies) / last if last > 0 else float("nan")
     return [
         name,
         f"{statistics.median(latencies):.2f}/{max(latencies):.2f}" if latencies else "-",
         f"{within}/{len(talkers)}",
-        f"{rate:.1f} ({rate / GLOBAL_LIMIT:.0%})",
-        f"{total:.1f} ({total / GLOBAL_LIMIT:.0%})",
-        f"{(tally.first_nudge or due_mono) - due_mono:+.2f}/{last:.1f}",
+        f"{channel:.1f} ({channel / GLOBAL_LIMIT:.1%})",
+        f"{rate:.1f} ({rate / GLOBAL_LIMIT:.1%})",
+        str(busiest_second(tally.sends)),
+        f"{(tally.first_nudge or due_mono) - due_mono:+.2f}/{last:.2f}",
         f"{flooder_answers}/{args.flood}",
         str(tally.slow_downs),
         f"{tally.limited.total()} ({', '.join(f'{k} {n}' for k, n in tally.limited.items())})",
@@ -159,12 +173,19 @@ async def run_design(name: str, args: argparse.Namespace, workdir: Path) -> list
     ]
 
 
+def busiest_second(times: list[float]) -> int:
+    """The most sends the stand-in accepted within any one second."""
+    ordered = sorted(times)
+    return max((bisect.bisect_left(ordered, t + 1.0) - i for i, t in enumerate(ordered)), default=0)
+
+
 HEADER = [
     "design",
     "/help s p50/max",
     "within 1 s",
-    "nudges/s (of 30/s)",
-    "+replies/s",
+    "channel/s in drain (of 30/s)",
+    "of it nudges/s",
+    "busiest 1 s",
     "first/last nudge (s after M)",
     "flooder answered",
     "slow downs",
@@ -183,7 +204,8 @@ async def main(args: argparse.Namespace) -> None:
     )
     rows: list[list[str]] = []
     with tempfile.TemporaryDirectory(prefix="fairness-") as tmp:
-        for name in ("FaceNudge (lanes + throttle)", "one update at a time"):
+        designs = ["FaceNudge (lanes + throttle)"] * args.rounds + ["one update at a time"]
+        for name in designs:
             rows.append(await run_design(name, args, Path(tmp)))
             print(f"  {name}: done", flush=True)
     widths = [max(len(r[i]) for r in [HEADER, *rows]) for i in range(len(HEADER))]
@@ -191,8 +213,8 @@ async def main(args: argparse.Namespace) -> None:
     for line in [HEADER, ["-" * w for w in widths], *rows]:
         print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
     print(
-        "\ngoals: every /help within 1 s, nudges >= 95% of 30/s, at most one slow-down a minute, "
-        "nothing lost"
+        "\ngoals: every /help within 1 s, the channel >= 95% of 30/s while the minute drains, at "
+        "most one slow-down a minute, nothing lost"
     )
 
 
@@ -205,6 +227,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--round-trip", type=float, default=0.0, help="Bot API round trip, s")
     parser.add_argument("--lead", type=float, default=3.0, help="start-up before M, s")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to deliver all")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of FaceNudge's design")
     return parser.parse_args(argv)
 
 

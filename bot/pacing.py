@@ -3,14 +3,19 @@
 PTB's ``AIORateLimiter`` is one FIFO: a user's reply waits behind every queued nudge (9 s
 measured behind 300). This limiter has two lanes. Broadcast nudges (``rate_limit_args=NUDGE``)
 take evenly spaced slots under a global rate and at most one per chat per second; interactive
-requests skip that queue and push the next nudge slot back. A nudge also checks what really
-went out in the last second, both lanes, and leaves room for a reply under Telegram's limit;
-a reply waits only when that second is already full, since going over the limit draws a 429
-that pauses everyone.
+requests skip that queue and push the next nudge slot back. Every send also checks what really
+went out in the last second, both lanes, so a window never holds more than Telegram's limit.
+Nudges may fill the whole window, but never take room a reply is waiting for: a reply waits at
+most until the oldest send of a full window ages out (a slot, about 34 ms), then goes first.
+The window is counted a little longer than a second, because Telegram dates a send when it
+arrives: a few milliseconds of jitter would otherwise put one send too many in its window.
+A nudge that starts late (a busy event loop, a slow claim) does not lose its slot for good:
+the schedule may run up to ``CATCH_UP`` behind the clock, and the next nudges make the time up.
 A ``429 retry_after`` caused by one chat (a reply burst to a flooding user, say) pauses that
-chat's lane only, so nobody else waits for it; a 429 on a request without a chat, or 429s for
-several chats within a few seconds, is Telegram's global limit and pauses every lane. Either
-way the request is retried after the pause.
+chat's lane only, so nobody else waits for it, and keeps that chat's replies paced at one a
+second for a while; a 429 on a request without a chat, or 429s for several chats within a few
+seconds, is Telegram's global limit and pauses every lane. Either way the request is retried
+after the pause.
 
 Sends are dated when they start: counting a send from when its answer returns, and counting the
 ones in flight as well, books each send for a second plus a round trip and caps a real network at
@@ -44,10 +49,23 @@ JSON = bool | dict[str, Any] | list[dict[str, Any]]
 
 WINDOW_LIMIT: Final = 30
 """Telegram's overall limit for bulk sends in any one second."""
-REPLY_HEADROOM: Final = 1
-"""Slots of every window that nudges leave to replies, which never wait for the window."""
 WINDOW: Final = 1.0
 """The sliding window Telegram counts sends in."""
+WINDOW_MARGIN: Final = 0.02
+"""Seconds added to every window we count (the overall second, one chat's second): Telegram
+dates a send when it arrives, and a few ms of jitter would put a 31st send in a window we
+counted exactly full, or two sends to one chat less than a second apart. Each 429 that neither
+explains widens it by ``MARGIN_STEP``, up to ``MARGIN_MAX``; each ``MARGIN_RELAX`` without one
+narrows it a step back. Every 10 ms costs 1 % of the rate, so it grows by steps, not doubling."""
+MARGIN_STEP: Final = 0.01
+MARGIN_MAX: Final = 0.1
+"""The widest margin: 30 sends in 1.1 s is still 91 % of Telegram's limit."""
+MARGIN_RELAX: Final = 60.0
+"""Seconds without a jitter 429 after which a widened margin narrows a step."""
+CATCH_UP: Final = 0.2
+"""How far the nudge schedule may run behind the clock before a late start loses its slot."""
+HOT_CHAT: Final = 60.0
+"""Seconds a chat that drew its own 429 stays paced at one send a second, replies included."""
 FIRST_ROUND_TRIP: Final = 0.1
 """A guess until the first answers are timed."""
 GLOBAL_CHATS: Final = 3
@@ -83,6 +101,12 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         self._paused_until = 0.0
         self._chat_next: dict[object, float] = {}
         self._chat_paused: dict[object, float] = {}
+        self._chat_hot: dict[object, float] = {}
+        self._replies_waiting = 0
+        self._sent_to: dict[object, float] = {}
+        self.margin = WINDOW_MARGIN
+        """Seconds added to each window counted; widened while arrivals jitter more."""
+        self._widened_at = -math.inf
         self._floods: deque[tuple[float, object]] = deque()
         self._cap = max(WINDOW_LIMIT, math.ceil(per_second))
         self._recent: deque[float] = deque()
@@ -96,30 +120,44 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
     def _reserve(self, chat_id: object, *, nudge: bool) -> float:
         """Book the next send slot and return how long to wait for it."""
         now = self._clock()
+        chat_next = self._chat_next.get(chat_id, 0.0)
+        paused = max(self._paused_until, self._chat_paused.get(chat_id, 0.0))
         if not nudge:
-            paused = max(self._paused_until, self._chat_paused.get(chat_id, 0.0))
+            # a reply goes now, unless its chat is paused or drew its own 429 lately: Telegram
+            # allows short bursts to one chat, but not to one it has just told to slow down
+            hot = self._chat_hot.get(chat_id, 0.0) > now
+            start = max(now, paused, chat_next if hot else now)
             self._next_slot = max(self._next_slot, now) + self._interval
-            self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), now + self._per_chat)
-            return max(0.0, paused - now)
-        slot = max(now, self._next_slot, self._paused_until)
-        start = max(slot, self._chat_paused.get(chat_id, 0.0), self._chat_next.get(chat_id, 0.0))
+            self._chat_next[chat_id] = max(chat_next, start + self._per_chat)
+            return start - now
+        # a schedule a little behind (a late start) catches up; one idle for longer starts now
+        slot = self._next_slot if self._next_slot >= now - CATCH_UP else now
+        slot = max(slot, self._paused_until)
+        start = max(slot, self._chat_paused.get(chat_id, 0.0), chat_next)
         if start == slot:
             self._next_slot = slot + self._interval
         # else this chat must wait anyway: it keeps no one else's slot, and the window check
         # (what really went out) keeps its late send under the overall limit
-        self._chat_next[chat_id] = start + self._per_chat
+        self._chat_next[chat_id] = max(start, now) + self._per_chat
         if len(self._chat_next) > 50_000:
             self._chat_next = {k: v for k, v in self._chat_next.items() if v > now}
             self._chat_paused = {k: v for k, v in self._chat_paused.items() if v > now}
-        return start - now
+            self._chat_hot = {k: v for k, v in self._chat_hot.items() if v > now}
+            recent = now - self._per_chat
+            self._sent_to = {k: v for k, v in self._sent_to.items() if v > recent}
+        return max(0.0, start - now)
 
-    def _flood(self, chat_id: object, delay: float) -> None:
-        """Record a 429 and pause its lane: that chat's, or every lane when it looks global."""
+    def _flood(self, chat_id: object, delay: float, *, own: bool = False) -> None:
+        """Record a 429 and pause its lane: that chat's, or every lane when it looks global.
+
+        ``own``: the chat had a send within its second, so the 429 is that chat's limit and is
+        no evidence of the global one (a flooder's replies must not pause everyone).
+        """
         now = self._clock()
         until = now + delay + 0.1
         while self._floods and self._floods[0][0] <= now - GLOBAL_SPAN:
             self._floods.popleft()
-        if chat_id is not None:
+        if chat_id is not None and not own:
             self._floods.append((now, chat_id))
         chats = {chat for _, chat in self._floods}
         if chat_id is None or len(chats) >= GLOBAL_CHATS:
@@ -127,7 +165,16 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
             _log.warning("flood control: pausing every send for %.1f s", delay)
             return
         self._chat_paused[chat_id] = max(self._chat_paused.get(chat_id, 0.0), until)
+        self.pace_chat(chat_id)
         _log.warning("flood control: pausing one chat for %.1f s", delay)
+
+    def pace_chat(self, chat_id: object) -> None:
+        """Keep this chat's sends, replies included, a second apart for ``HOT_CHAT`` seconds.
+
+        For a chat Telegram has told to slow down, or one the throttle caught flooding: the
+        replies it still gets would otherwise go out in a burst and draw a 429 each.
+        """
+        self._chat_hot[chat_id] = self._clock() + HOT_CHAT
 
     def _wait_for_room(self, limit: int) -> float:
         """How long until fewer than ``limit`` sends started in the last window.
@@ -138,9 +185,24 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         now = self._prune()
         if len(self._recent) < limit:
             return 0.0
-        if not self._recent:
+        if limit <= 0 or not self._recent:
             return WINDOW / self._cap
-        return self._recent[len(self._recent) - limit] + WINDOW - now
+        return self._recent[len(self._recent) - limit] + WINDOW + self.margin - now
+
+    async def _room(self, *, nudge: bool) -> None:
+        """Wait until the window has room; a nudge also leaves room for every waiting reply."""
+        if not nudge:
+            self._replies_waiting += 1
+        try:
+            while True:
+                limit = self._cap - self._replies_waiting if nudge else self._cap
+                wait = self._wait_for_room(limit)
+                if wait <= 0:
+                    return
+                await asyncio.sleep(wait)
+        finally:
+            if not nudge:
+                self._replies_waiting -= 1
 
     def sends_last_second(self) -> int:
         """Sends started in the last window, both lanes: how busy broadcasting is now.
@@ -153,9 +215,21 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
     def _prune(self) -> float:
         """Forget sends older than the window; returns now."""
         now = self._clock()
-        while self._recent and self._recent[0] <= now - WINDOW:
+        if self.margin > WINDOW_MARGIN and now - self._widened_at >= MARGIN_RELAX:
+            self.margin = max(WINDOW_MARGIN, self.margin - MARGIN_STEP)
+            self._widened_at = now
+        while self._recent and self._recent[0] <= now - WINDOW - self.margin:
             self._recent.popleft()
         return now
+
+    def _widen(self, sent_at: float) -> None:
+        """Widen the margin after a 429 that the chat's own second does not explain.
+
+        Our window count said there was room, so arrivals jitter more than the margin allows.
+        """
+        self.margin = min(MARGIN_MAX, self.margin + MARGIN_STEP)
+        self._widened_at = sent_at
+        _log.warning("flood control: counting windows %.0f ms longer", self.margin * 1000)
 
     async def process_request(
         self,
@@ -173,15 +247,17 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
             if paced:
                 nudge = rate_limit_args == NUDGE
                 await asyncio.sleep(self._reserve(chat_id, nudge=nudge))
-                # a nudge leaves a slot of every second to people; a reply only waits when the
-                # second is full, since going over Telegram's limit pauses everyone
-                limit = self._cap - REPLY_HEADROOM if nudge else self._cap
-                while True:
-                    wait = self._wait_for_room(limit)
-                    if wait <= 0:
-                        break
-                    await asyncio.sleep(wait)
-                self._recent.append(self._clock())
+                # going over Telegram's limit pauses everyone, so even a reply waits when the
+                # window is full; it then goes before any nudge
+                await self._room(nudge=nudge)
+                sent_at = self._clock()
+                self._recent.append(sent_at)
+                previous = self._sent_to.get(chat_id)
+                self._sent_to[chat_id] = sent_at
+                # the chat's next send keeps its second from when this one really went
+                self._chat_next[chat_id] = max(
+                    self._chat_next.get(chat_id, 0.0), sent_at + self._per_chat + self.margin
+                )
             started = self._clock()
             try:
                 result = await callback(*args, **kwargs)
@@ -192,7 +268,10 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
                 if attempt == self._max_retries:
                     raise
                 delay = retry_seconds(error)
-                self._flood(chat_id, delay)
+                own = paced and previous is not None and sent_at - previous < self._per_chat
+                self._flood(chat_id, delay, own=own)
+                if paced and not own:
+                    self._widen(sent_at)
                 if not paced:
                     await asyncio.sleep(delay + 0.1)
         raise AssertionError("unreachable")

@@ -192,6 +192,21 @@ async def test_a_429_for_one_chat_holds_back_that_chat_only(
         assert other.time < mine.time - 1.0  # the other user's did not
 
 
+async def test_after_a_429_a_chat_gets_its_answers_a_second_apart_without_another(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path
+) -> None:
+    api = server.api
+    async with RunningBot(make_settings(db, server.api_root), clock):
+        api.enforce_limits(global_per_second=30, per_chat_per_second=1)
+        for _ in range(4):  # four questions at once: Telegram allows one message a second
+            api.send_text(USER, "/help")
+        await api.wait_for(lambda: len(replies_to(api, USER, HELP_TITLE)) == 4, 10)
+        flooded = [c for c in api.calls_to("sendMessage", chat_id=USER) if c.status == 429]
+        assert len(flooded) == 1  # the first burst teaches it; the rest wait their second
+        answers = replies_to(api, USER, HELP_TITLE)
+        assert all(b.time - a.time >= 1.0 for a, b in pairwise(answers[1:]))
+
+
 async def test_two_presses_at_once_record_the_first_and_say_so_for_the_second(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
