@@ -30,7 +30,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any, Final
 
@@ -89,6 +89,7 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         per_chat_interval: float = 1.0,
         max_retries: int = 3,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.per_second = per_second
         self.round_trip = FIRST_ROUND_TRIP
@@ -97,6 +98,7 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         self._per_chat = per_chat_interval
         self._max_retries = max_retries
         self._clock = clock
+        self._sleep = sleep
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._chat_next: dict[object, float] = {}
@@ -117,7 +119,7 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
     async def shutdown(self) -> None:
         """Nothing to release; required by the interface."""
 
-    def _reserve(self, chat_id: object, *, nudge: bool) -> float:
+    def book(self, chat_id: object, *, nudge: bool) -> float:
         """Book the next send slot and return how long to wait for it."""
         now = self._clock()
         chat_next = self._chat_next.get(chat_id, 0.0)
@@ -199,7 +201,7 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
                 wait = self._wait_for_room(limit)
                 if wait <= 0:
                     return
-                await asyncio.sleep(wait)
+                await self._sleep(wait)
         finally:
             if not nudge:
                 self._replies_waiting -= 1
@@ -246,7 +248,7 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         for attempt in range(self._max_retries + 1):
             if paced:
                 nudge = rate_limit_args == NUDGE
-                await asyncio.sleep(self._reserve(chat_id, nudge=nudge))
+                await self._sleep(self.book(chat_id, nudge=nudge))
                 # going over Telegram's limit pauses everyone, so even a reply waits when the
                 # window is full; it then goes before any nudge
                 await self._room(nudge=nudge)
@@ -273,5 +275,5 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
                 if paced and not own:
                     self._widen(sent_at)
                 if not paced:
-                    await asyncio.sleep(delay + 0.1)
+                    await self._sleep(delay + 0.1)
         raise AssertionError("unreachable")

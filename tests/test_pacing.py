@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import types
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
@@ -34,14 +33,12 @@ class FakeTime:
 
 
 @pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    fake = FakeTime()
-    monkeypatch.setattr(pacing, "asyncio", types.SimpleNamespace(sleep=fake.sleep))
-    return fake
+def fake() -> FakeTime:
+    return FakeTime()
 
 
 def limiter(fake: FakeTime) -> PriorityRateLimiter:
-    return PriorityRateLimiter(RATE, clock=fake)
+    return PriorityRateLimiter(RATE, clock=fake, sleep=fake.sleep)
 
 
 async def send(
@@ -62,7 +59,7 @@ async def send(
 
 def test_nudges_to_different_chats_get_evenly_spaced_slots(fake: FakeTime) -> None:
     lim = limiter(fake)
-    waits = [lim._reserve(chat, nudge=True) for chat in range(1, 61)]
+    waits = [lim.book(chat, nudge=True) for chat in range(1, 61)]
     assert waits == pytest.approx([i / RATE for i in range(60)])
     # whatever the burst, no one-second window holds more than the rate
     starts = [fake.now + w for w in waits]
@@ -72,17 +69,17 @@ def test_nudges_to_different_chats_get_evenly_spaced_slots(fake: FakeTime) -> No
 async def test_interactive_reply_is_not_delayed_by_queued_nudges(fake: FakeTime) -> None:
     lim = limiter(fake)
     for chat in range(1, 301):
-        lim._reserve(chat, nudge=True)  # ten seconds of nudges already booked
+        lim.book(chat, nudge=True)  # ten seconds of nudges already booked
     assert await send(lim, 9999, nudge=False) == {"chat": 9999}
     assert fake.sleeps == [0.0]
     # and it takes a slot: the next nudge is pushed back, so the total stays under the limit
-    assert lim._reserve(10_000, nudge=True) == pytest.approx(301 / RATE)
+    assert lim.book(10_000, nudge=True) == pytest.approx(301 / RATE)
 
 
 async def test_unpaced_methods_never_wait(fake: FakeTime) -> None:
     lim = limiter(fake)
     for chat in range(1, 50):
-        lim._reserve(chat, nudge=True)
+        lim.book(chat, nudge=True)
     await send(lim, 1, endpoint="answerCallbackQuery")
     await send(lim, 1, endpoint="getUpdates")
     assert fake.sleeps == []
@@ -97,7 +94,7 @@ async def test_second_nudge_to_the_same_chat_waits_a_second(fake: FakeTime) -> N
     # a reply to a chat also counts against that chat's second
     lim2 = limiter(fake)
     await send(lim2, 5, nudge=False)
-    assert lim2._reserve(5, nudge=True) >= 1.0
+    assert lim2.book(5, nudge=True) >= 1.0
 
 
 def flooded_once(seconds: float) -> Callable[[], Coroutine[Any, Any, JSON]]:
@@ -121,21 +118,21 @@ async def test_retry_after_for_one_chat_pauses_that_chat_only_and_retries(
     assert await send(lim, 1, callback=flooded_once(3)) == {"ok": 2}
     assert fake.sleeps[-1] >= 3.0  # the retry itself waited out retry_after
     # that chat waits, nudges and replies alike
-    assert lim._reserve(1, nudge=False) >= 2.9
-    assert lim._reserve(1, nudge=True) >= 2.9
+    assert lim.book(1, nudge=False) >= 2.9
+    assert lim.book(1, nudge=True) >= 2.9
     # everyone else goes on: a reply at once, a nudge in its normal slot
-    assert lim._reserve(2, nudge=False) == 0.0
-    assert lim._reserve(3, nudge=True) < 1.0
+    assert lim.book(2, nudge=False) == 0.0
+    assert lim.book(3, nudge=True) < 1.0
     fake.now += 10.0  # past the pause and the slots booked above
-    assert lim._reserve(1, nudge=False) == 0.0
+    assert lim.book(1, nudge=False) == 0.0
 
 
 async def test_retry_after_across_several_chats_pauses_every_lane(fake: FakeTime) -> None:
     lim = limiter(fake)
     for chat in (1, 2, 3):
         await send(lim, chat, nudge=False, callback=flooded_once(3))
-    assert lim._reserve(4, nudge=False) >= 2.9
-    assert lim._reserve(5, nudge=True) >= 2.9
+    assert lim.book(4, nudge=False) >= 2.9
+    assert lim.book(5, nudge=True) >= 2.9
 
 
 async def test_a_flooders_own_429s_never_add_up_to_a_global_pause(fake: FakeTime) -> None:
@@ -146,8 +143,8 @@ async def test_a_flooders_own_429s_never_add_up_to_a_global_pause(fake: FakeTime
         await send(lim, 1, nudge=False, callback=flooded_once(1))
     for chat in (2, 3):  # and two nudges that arrival jitter pushed over the window
         await send(lim, chat, callback=flooded_once(1))
-    assert lim._reserve(4, nudge=False) == 0.0  # everyone else goes on
-    assert lim._reserve(5, nudge=True) < 1.0
+    assert lim.book(4, nudge=False) == 0.0  # everyone else goes on
+    assert lim.book(5, nudge=True) < 1.0
 
 
 async def test_retry_after_without_a_chat_pauses_every_lane(fake: FakeTime) -> None:
@@ -155,8 +152,8 @@ async def test_retry_after_without_a_chat_pauses_every_lane(fake: FakeTime) -> N
 
     answer = flooded_once(2)
     assert await lim.process_request(answer, (), {}, "answerCallbackQuery", {}, None) == {"ok": 2}
-    assert lim._reserve(7, nudge=False) >= 1.9
-    assert lim._reserve(8, nudge=True) >= 1.9
+    assert lim.book(7, nudge=False) >= 1.9
+    assert lim.book(8, nudge=True) >= 1.9
 
 
 async def test_retry_after_on_an_unpaced_call_sleeps_then_retries(fake: FakeTime) -> None:
@@ -175,7 +172,7 @@ async def test_retry_after_on_an_unpaced_call_sleeps_then_retries(fake: FakeTime
 
 
 async def test_persistent_flood_gives_up_after_max_retries(fake: FakeTime) -> None:
-    lim = PriorityRateLimiter(RATE, max_retries=2, clock=fake)
+    lim = PriorityRateLimiter(RATE, max_retries=2, clock=fake, sleep=fake.sleep)
     calls = 0
 
     async def always_flooded() -> object:
@@ -188,9 +185,7 @@ async def test_persistent_flood_gives_up_after_max_retries(fake: FakeTime) -> No
     assert calls == 3
 
 
-async def test_replies_during_a_burst_never_push_a_window_over_telegrams_limit(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+async def test_replies_during_a_burst_never_push_a_window_over_telegrams_limit() -> None:
     """Nudges already booked don't move when a reply jumps in, so the limiter checks what went."""
     fake = FakeTime()
 
@@ -198,8 +193,7 @@ async def test_replies_during_a_burst_never_push_a_window_over_telegrams_limit(
         fake.sleeps.append(seconds)
         fake.now += max(0.0, seconds)
 
-    monkeypatch.setattr(pacing, "asyncio", types.SimpleNamespace(sleep=advancing_sleep))
-    lim = limiter(fake)
+    lim = PriorityRateLimiter(RATE, clock=fake, sleep=advancing_sleep)
     sent: list[float] = []
 
     async def record() -> object:
@@ -207,14 +201,14 @@ async def test_replies_during_a_burst_never_push_a_window_over_telegrams_limit(
         return True
 
     for chat in range(1, 61):
-        lim._reserve(chat, nudge=True)  # a whole batch books its slots up front
+        lim.book(chat, nudge=True)  # a whole batch books its slots up front
     for chat in range(1, 61):
         if chat % 10 == 0:
             await send(lim, 50_000 + chat, nudge=False, callback=record)
         await send(lim, chat, callback=record)
     assert len(sent) == 66
     assert max(sum(1 for s in sent if a - 1.0 < s <= a) for a in sent) <= TELEGRAM_LIMIT
-    assert lim._reserve(99, nudge=False) == 0.0
+    assert lim.book(99, nudge=False) == 0.0
 
 
 async def test_sends_last_second_counts_what_went_out_in_the_window(fake: FakeTime) -> None:
@@ -258,17 +252,14 @@ async def test_nudges_fill_the_window_but_a_waiting_reply_goes_first(fake: FakeT
     assert lim.sends_last_second() == TELEGRAM_LIMIT
 
 
-async def test_a_late_start_does_not_cost_the_nudges_their_rate(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+async def test_a_late_start_does_not_cost_the_nudges_their_rate() -> None:
     """Every wait overshoots by 5 ms (a busy event loop); the schedule makes the time up."""
     fake = FakeTime()
 
     async def late_sleep(seconds: float) -> None:
         fake.now += max(0.0, seconds) + 0.005
 
-    monkeypatch.setattr(pacing, "asyncio", types.SimpleNamespace(sleep=late_sleep))
-    lim = limiter(fake)
+    lim = PriorityRateLimiter(RATE, clock=fake, sleep=late_sleep)
     sent: list[float] = []
 
     async def record() -> object:
@@ -284,30 +275,30 @@ async def test_a_late_start_does_not_cost_the_nudges_their_rate(
 
 def test_a_schedule_idle_for_longer_than_catch_up_starts_afresh(fake: FakeTime) -> None:
     lim = limiter(fake)
-    assert lim._reserve(1, nudge=True) == 0.0
+    assert lim.book(1, nudge=True) == 0.0
     fake.now += 3 / RATE  # three slots late, within CATCH_UP: they go at once, then spaced
-    assert [lim._reserve(chat, nudge=True) for chat in range(2, 6)] == pytest.approx(
+    assert [lim.book(chat, nudge=True) for chat in range(2, 6)] == pytest.approx(
         [0.0, 0.0, 0.0, 1 / RATE]
     )
     fake.now += 60.0  # idle for a minute: no burst to make up for it
-    waits = [lim._reserve(chat, nudge=True) for chat in range(10, 14)]
+    waits = [lim.book(chat, nudge=True) for chat in range(10, 14)]
     assert waits == pytest.approx([i / RATE for i in range(4)])
 
 
 async def test_a_chat_that_drew_a_429_gets_its_replies_one_a_second(fake: FakeTime) -> None:
     lim = limiter(fake)
     await send(lim, 1, nudge=False)
-    assert lim._reserve(1, nudge=False) == 0.0  # short bursts to one chat are allowed
+    assert lim.book(1, nudge=False) == 0.0  # short bursts to one chat are allowed
     await send(lim, 1, nudge=False, callback=flooded_once(1))
     fake.now += 5.0
     # Telegram told that chat to slow down: its replies now keep a second apart
-    assert lim._reserve(1, nudge=False) == 0.0
-    assert lim._reserve(1, nudge=False) == pytest.approx(1.0)
-    assert lim._reserve(2, nudge=False) == 0.0  # other chats still get theirs at once
-    assert lim._reserve(2, nudge=False) == 0.0
+    assert lim.book(1, nudge=False) == 0.0
+    assert lim.book(1, nudge=False) == pytest.approx(1.0)
+    assert lim.book(2, nudge=False) == 0.0  # other chats still get theirs at once
+    assert lim.book(2, nudge=False) == 0.0
     fake.now += pacing.HOT_CHAT
-    assert lim._reserve(1, nudge=False) == 0.0
-    assert lim._reserve(1, nudge=False) == 0.0
+    assert lim.book(1, nudge=False) == 0.0
+    assert lim.book(1, nudge=False) == 0.0
 
 
 async def test_a_429_no_chat_limit_explains_widens_the_window_until_a_quiet_minute(
