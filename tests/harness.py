@@ -189,6 +189,17 @@ class Chat:
         await self.api.wait_until_idle()
         return found[-1]
 
+    async def reply(self, message: SentMessage, text: str, expect: str) -> str:
+        """Reply to one of the bot's messages; returns the bot's answer containing ``expect``."""
+        return await self.say(text, expect, reply_to=message.message_id)
+
+    def last(self, expect: str) -> SentMessage:
+        """The newest bot message containing ``expect``: to press its buttons or reply to it."""
+        for message in reversed(self.api.messages(self.user)):
+            if expect in (message.text or message.caption or ""):
+                return message
+        raise AssertionError(f"no message containing {expect!r}")
+
     def nudges(self, label: str) -> list[SentMessage]:
         """The nudges (messages that came with Done buttons) naming a routine, oldest first."""
         return [
