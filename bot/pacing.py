@@ -167,16 +167,9 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
             _log.warning("flood control: pausing every send for %.1f s", delay)
             return
         self._chat_paused[chat_id] = max(self._chat_paused.get(chat_id, 0.0), until)
-        self.pace_chat(chat_id)
+        # the replies it still gets would otherwise go out in a burst and draw a 429 each
+        self._chat_hot[chat_id] = now + HOT_CHAT
         _log.warning("flood control: pausing one chat for %.1f s", delay)
-
-    def pace_chat(self, chat_id: object) -> None:
-        """Keep this chat's sends, replies included, a second apart for ``HOT_CHAT`` seconds.
-
-        For a chat Telegram has told to slow down, or one the throttle caught flooding: the
-        replies it still gets would otherwise go out in a burst and draw a 429 each.
-        """
-        self._chat_hot[chat_id] = self._clock() + HOT_CHAT
 
     def _wait_for_room(self, limit: int) -> float:
         """How long until fewer than ``limit`` sends started in the last window.
