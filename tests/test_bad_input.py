@@ -13,39 +13,16 @@ import pytest
 from bot import texts
 from bot.fakeapi import FakeBotApi
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import (
-    USER,
-    RunningBot,
-    VirtualClock,
-    make_settings,
-    nudges_for,
-    onboard,
-    onboarded,
-    texts_to,
-    wait_text,
-)
+from tests.harness import USER, Chat, VirtualClock, onboarded, texts_to, wait_text
 
 DAY = datetime(2026, 11, 26, tzinfo=UTC)
 OTHER = USER + 1
 GROUP = -1_001_234_567_890
 
 
-async def reply_to(api: FakeBotApi, chat: int, text: str, needle: str) -> str:
-    """Send ``text`` as ``chat`` and wait for the bot's answer containing ``needle``."""
-    since = len(api.messages(chat))
-    api.send_text(chat, text)
-    await api.wait_for(
-        lambda: any(needle in t for t in texts_to(api, chat)[since:]),
-        what=f"an answer to {text[:30]!r} containing {needle!r}",
-    )
-    await api.wait_until_idle()
-    answers = texts_to(api, chat)[since:]
-    assert len(answers) == 1, answers
-    return answers[0]
-
-
 async def press_answer(api: FakeBotApi, chat: int, message_id: int, data: str) -> str | None:
-    """Press a button with any data (forged too) and return the toast text."""
+    """Press a button with any data, forged too (``Chat.press`` takes only a real label), and
+    return the toast text."""
     mark = api.mark()
     query = api.press(chat, message_id, data, strict=False)
     await api.wait_for_call("answerCallbackQuery", after=mark)
@@ -68,14 +45,11 @@ async def test_forged_stale_and_foreign_buttons_change_nothing(
 ) -> None:
     async with onboarded(server, clock, db, DAY.replace(hour=7), "UTC") as chat:
         api, bot = chat.api, chat.bot
-        api.send_text(OTHER, "/start")
-        await api.wait_for(lambda: any("Which time zone" in t for t in texts_to(api, OTHER)))
-        api.send_text(OTHER, "UTC")
-        await api.wait_for(lambda: any("Your plan" in t for t in texts_to(api, OTHER)))
-        clock.set(DAY.replace(hour=8, second=1))
-        await bot.services.dispatcher.tick()
-        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
-        nudge = api.message(USER, nudges_for(api, "Facial yoga")[0])
+        other = Chat(api, bot, clock, user=OTHER)
+        await other.say("/start", expect="Which time zone")
+        await other.say("UTC", expect="Your plan")
+        await chat.at(DAY.replace(hour=8, second=1))
+        [nudge] = chat.nudges("Facial yoga")
         before = await bot.services.repo.history(USER)
 
         for forged in ("n:999:d", "n:999999999999999999999:d", "garbage", "x" * 64, "n:1:q", ""):
@@ -93,7 +67,7 @@ async def test_forged_stale_and_foreign_buttons_change_nothing(
         assert api.message(USER, nudge.message_id).text == nudge.text
         assert api.calls_to("editMessageText") == []
         # the owner's own press still works afterwards
-        toast = await press_answer(api, USER, nudge.message_id, nudge.callback_data_for("✅ Done"))
+        toast = await chat.press(nudge, "✅ Done")
         assert toast == texts.press_ack(before[0].outcome.DONE, True, before[0].outcome.DONE)
     no_errors(errors)
 
@@ -101,13 +75,11 @@ async def test_forged_stale_and_foreign_buttons_change_nothing(
 async def test_malformed_commands_get_clear_answers_and_change_nothing(
     server: FakeBotApiServer, clock: VirtualClock, db: Path, errors: pytest.LogCaptureFixture
 ) -> None:
-    api = server.api
-    clock.set(DAY.replace(hour=7))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        repo = bot.services.repo
-        await onboard(api, "UTC")
-        await api.wait_until_idle()
+    async with onboarded(server, clock, db, DAY.replace(hour=7), "UTC") as chat:
+        repo = chat.bot.services.repo
+        await chat.api.wait_until_idle()
         plan, user = await repo.get_plan(USER), await repo.get_user(USER)
+        answered = len(chat.api.messages(USER))
 
         cases = [
             ("/frobnicate", "don't know that command"),
@@ -126,7 +98,8 @@ async def test_malformed_commands_get_clear_answers_and_change_nothing(
             ("x" * 4000, "a lot of text"),
         ]
         for text, needle in cases:
-            await reply_to(api, USER, text, needle)
+            await chat.say(text, expect=needle)
+        assert len(chat.api.messages(USER)) == answered + len(cases)  # one answer to each
 
         assert await repo.get_plan(USER) == plan
         assert await repo.get_user(USER) == user
@@ -145,19 +118,18 @@ async def test_stickers_photos_edits_and_groups(
             partial(api.send_sticker, USER),
             partial(api.send_photo, USER, "my face"),
         ]
-        for send in sends:
+        for send in sends:  # no Chat step sends these: count the answers by hand
             since = len(api.messages(USER))
             send()
             await wait_text(api, "I can only read text", since)
 
-        since = len(api.messages(USER))
-        mid = api.send_text(USER, "/help")
-        await wait_text(api, "What I can do", since)
+        mid = api.send_text(USER, "/help")  # Chat.say keeps the id of what it sends: edited below
+        await wait_text(api, "What I can do")
         await api.wait_until_idle()
-        since = len(api.messages(USER))
+        said = texts_to(api, USER)
         api.edit_text(USER, mid, "/set yoga 09:00")
         await api.wait_until_idle(quiet=0.2)
-        assert texts_to(api, USER)[since:] == []
+        assert texts_to(api, USER) == said  # an edited command is not run again
         assert await bot.services.repo.get_plan(USER) == plan
 
         api.send_group_text(GROUP, USER, "/set yoga 09:00")
@@ -166,7 +138,6 @@ async def test_stickers_photos_edits_and_groups(
         assert texts_to(api, GROUP) == [texts.PRIVATE_ONLY]
         assert await bot.services.repo.get_plan(USER) == plan
         # a nudge due later still goes out: nothing above broke the bot
-        clock.set(DAY.replace(hour=8) + timedelta(seconds=1))
-        await bot.services.dispatcher.tick()
-        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
+        await chat.at(DAY.replace(hour=8) + timedelta(seconds=1))
+        assert chat.nudges("Facial yoga")
     no_errors(errors)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import USER, RunningBot, VirtualClock, make_settings, wait_text
+from tests.harness import USER, Chat, RunningBot, VirtualClock, make_settings, wait_text
 
 
 async def test_location_offset_city_and_unknown_zone(
@@ -15,41 +15,34 @@ async def test_location_offset_city_and_unknown_zone(
     api = server.api
     clock.set(datetime(2026, 11, 26, 6, 0, tzinfo=UTC))
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        api.send_text(USER, "/start")
-        ask = await wait_text(api, "Which time zone")
-        [[button, *_], *_] = api.last_message(USER).buttons
+        chat = Chat(api, bot, clock)
+        ask = await chat.say("/start", expect="Which time zone")
+        [[button, *_], *_] = chat.last("Which time zone").buttons
         assert button.get("request_location") is True
         assert "not medical advice" in (api.messages(USER)[0].text or "")
 
-        since = len(api.messages(USER))
-        api.send_text(USER, "how much calcium do I need?")
-        answer = await wait_text(api, "1,000", since)
+        answer = await chat.say("how much calcium do I need?", expect="1,000")
         assert "1,300" in answer
         assert "not medical advice" not in answer  # /start already said it
         assert (await bot.services.repo.get_user(USER)).zone is None  # type: ignore[union-attr]
         assert "Which time zone" in ask
 
-        since = len(api.messages(USER))
-        api.send_text(USER, "Mars/Olympus")
-        await wait_text(api, "couldn't find a time zone", since)
+        await chat.say("Mars/Olympus", expect="couldn't find a time zone")
         assert (await bot.services.repo.get_user(USER)).zone is None  # type: ignore[union-attr]
 
-        since = len(api.messages(USER))
+        # a shared location has no Chat step: the first plan can only follow it
         api.send_location(USER, 27.7172, 85.3240)
-        await wait_text(api, "Asia/Kathmandu", since)
-        plan = await wait_text(api, "Your plan", since)
+        plan = await wait_text(api, "Your plan")
+        assert "Asia/Kathmandu" in (chat.last("Time zone set").text or "")
         # 06:00 UTC is 11:45 in Kathmandu: today's 08:00 has passed
         assert "Facial yoga: 08:00 — next Fri 27 Nov 08:00" in plan
 
-        since = len(api.messages(USER))
-        api.send_text(USER, "/timezone UTC+5:45")
-        await wait_text(api, "Your plan (UTC+05:45)", since)
+        await chat.say("/timezone UTC+5:45", expect="Your plan (UTC+05:45)")
 
-        since = len(api.messages(USER))
-        api.send_text(USER, "/timezone new york")
-        changed = await wait_text(api, "America/New_York", since)
+        plan = await chat.say("/timezone new york", expect="Your plan (America/New_York)")
+        changed = chat.last("Time zone set").text or ""
+        assert "America/New_York" in changed
         assert "UTC-05:00" in changed
-        plan = await wait_text(api, "Your plan (America/New_York)", since)
         # 06:00 UTC is 01:00 in New York: 08:00 is still ahead today there
         assert "Facial yoga: 08:00 — next Thu 26 Nov 08:00" in plan
         user = await bot.services.repo.get_user(USER)
