@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
+    Chat,
     RunningBot,
     VirtualClock,
     make_settings,
     nudges_for,
-    onboard,
+    onboarded,
     texts_to,
-    wait_text,
 )
 
 KATHMANDU = ZoneInfo("Asia/Kathmandu")
@@ -27,11 +27,11 @@ async def test_new_user_gets_welcome_disclaimer_zone_question_and_default_plan(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    async with RunningBot(make_settings(db, server.api_root), clock):
-        await onboard(api, "kathmandu")
-        texts = texts_to(api, USER)
-        assert "not medical advice" in texts[0]
-        plan = await wait_text(api, "Your plan")
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(api, bot, clock)
+        await chat.say("/start", expect="Which time zone")
+        plan = await chat.say("kathmandu", expect="Your plan")
+        assert "not medical advice" in texts_to(api, USER)[0]
         assert "Asia/Kathmandu" in plan
         assert "08:00" in plan
         assert "09:00" in plan
@@ -44,32 +44,25 @@ async def test_kathmandu_nudge_on_time_done_note_and_restart_without_repeat(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    clock.set(datetime(2026, 11, 26, 8, 29, 57, tzinfo=KATHMANDU))
-    settings = make_settings(db, server.api_root)
-    async with RunningBot(settings, clock):
-        await onboard(api)
-        api.send_text(USER, "/set yoga 08:30")
-        await wait_text(api, "Facial yoga set to 08:30")
+    start = datetime(2026, 11, 26, 8, 29, 57, tzinfo=KATHMANDU)
+    async with onboarded(server, clock, db, start, "Asia/Kathmandu") as chat:
+        await chat.say("/set yoga 08:30", expect="Facial yoga set to 08:30")
         due = datetime(2026, 11, 26, 8, 30, tzinfo=KATHMANDU)
-        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")), timeout=10)
+        await api.wait_for(lambda: bool(chat.nudges("Facial yoga")), timeout=10)
         lateness = clock() - due
         assert timedelta(0) <= lateness < timedelta(seconds=5)
 
-        nudge = api.message(USER, nudges_for(api, "Facial yoga")[0])
-        mark = api.mark()
-        api.press(USER, nudge.message_id, nudge.callback_data_for("✅ Done"))
-        await api.wait_for_call("answerCallbackQuery", after=mark)
-        await api.wait_for(lambda: "✅ done" in (api.message(USER, nudge.message_id).text or ""))
+        [nudge] = chat.nudges("Facial yoga")
+        await chat.press(nudge, "✅ Done")
+        assert chat.last("✅ done").message_id == nudge.message_id
         assert api.message(USER, nudge.message_id).reply_markup in (None, {"inline_keyboard": []})
 
-        api.send_text(USER, "felt great, jaw a bit sore", reply_to=nudge.message_id)
-        await wait_text(api, "Note saved")
+        await chat.reply(nudge, "felt great, jaw a bit sore", expect="Note saved")
 
     sent_before = len(nudges_for(api, "Facial yoga"))
-    async with RunningBot(settings, clock):
-        since = len(api.messages(USER))
-        api.send_text(USER, "/plan")
-        plan = await wait_text(api, "Your plan", since)
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(api, bot, clock)
+        plan = await chat.say("/plan", expect="Your plan")
         assert "Facial yoga: 08:30" in plan
         api.send_text(USER, "/export")
         await api.wait_for_call("sendDocument", chat_id=USER)
@@ -96,14 +89,11 @@ async def test_downtime_nudge_sent_once_on_start_within_catch_up_and_missed_beyo
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    clock.set(datetime(2026, 11, 26, 7, 0, tzinfo=KATHMANDU))
+    start = datetime(2026, 11, 26, 7, 0, tzinfo=KATHMANDU)
+    async with onboarded(server, clock, db, start, "Asia/Kathmandu") as chat:
+        await chat.say("/set yoga 07:30", expect="Facial yoga set to 07:30")
+        await chat.say("/set supplements 04:00 07:45", expect="Calcium + vitamin D set to")
     settings = make_settings(db, server.api_root)
-    async with RunningBot(settings, clock):
-        await onboard(api)
-        api.send_text(USER, "/set yoga 07:30")
-        await wait_text(api, "Facial yoga set to 07:30")
-        api.send_text(USER, "/set supplements 04:00 07:45")
-        await wait_text(api, "Calcium + vitamin D set to")
 
     # down from 07:00 to 08:10: yoga (07:30) and supplements (07:45) are within the 2 h window
     clock.set(datetime(2026, 11, 26, 8, 10, tzinfo=KATHMANDU))

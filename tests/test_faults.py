@@ -17,14 +17,12 @@ from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
+    Chat,
     RunningBot,
     VirtualClock,
     jump,
     make_settings,
-    nudges_for,
-    onboard,
     until,
-    wait_text,
 )
 
 DAY = datetime(2026, 11, 26, tzinfo=UTC)
@@ -44,45 +42,46 @@ def nudge_sends(api: FakeBotApi, chat_id: int) -> list[Call]:
 @asynccontextmanager
 async def started(
     api: FakeBotApi, clock: VirtualClock, settings: Settings, request: BaseRequest | None = None
-) -> AsyncIterator[RunningBot]:
-    """A running bot with one user onboarded in UTC at 07:00, before the 08:00 yoga nudge."""
+) -> AsyncIterator[Chat]:
+    """onboarded() with these settings and transport: one user in UTC at 07:00, before the
+    08:00 yoga nudge."""
     clock.set(DAY.replace(hour=7))
     async with RunningBot(settings, clock, request) as bot:
-        await onboard(api, "UTC")
-        yield bot
+        chat = Chat(api, bot, clock)
+        await chat.say("/start", expect="Which time zone")
+        await chat.say("UTC", expect="Your plan")
+        yield chat
 
 
 async def test_blocked_user_is_marked_inactive_and_not_nudged_until_they_return(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    async with started(api, clock, make_settings(db, server.api_root)) as bot:
+    async with started(api, clock, make_settings(db, server.api_root)) as chat:
         api.fail_next("sendMessage", 403, chat_id=USER)  # only once: a retry would get through
-        report = await jump(bot, clock, YOGA_DUE + timedelta(seconds=1))
+        report = await chat.at(YOGA_DUE + timedelta(seconds=1))
         assert (report.sent, report.failed) == (0, 1)
         assert [c.status for c in nudge_sends(api, USER)] == [403]
 
         async def inactive() -> bool:
-            user = await bot.services.repo.get_user(USER)
+            user = await chat.bot.services.repo.get_user(USER)
             return user is not None and user.active is False
 
         await until(inactive)
         # supplements (09:00) and moisturizing (21:00) fall due: nothing is tried
         for hour in (9, 21):
-            report = await jump(bot, clock, DAY.replace(hour=hour, second=1))
+            report = await chat.at(DAY.replace(hour=hour, second=1))
             assert (report.placed, report.sent, report.failed) == (0, 0, 0)
         await api.wait_until_idle(quiet=0.2)
         assert len(nudge_sends(api, USER)) == 1
-        assert nudges_for(api, "") == []
+        assert chat.nudges("") == []
 
-        since = len(api.messages(USER))
-        api.send_text(USER, "/start")
-        await wait_text(api, "Your plan", since)
-        user = await bot.services.repo.get_user(USER)
+        await chat.say("/start", expect="Your plan")
+        user = await chat.bot.services.repo.get_user(USER)
         assert user is not None
         assert user.active is True
-        await jump(bot, clock, YOGA_DUE + timedelta(days=1, seconds=1))
-        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")), what="nudge after return")
+        await chat.at(YOGA_DUE + timedelta(days=1, seconds=1))
+        await api.wait_for(lambda: bool(chat.nudges("Facial yoga")), what="nudge after return")
         assert [c.status for c in nudge_sends(api, USER)] == [403, 200]
 
 
@@ -90,15 +89,15 @@ async def test_block_update_alone_stops_nudges(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    async with started(api, clock, make_settings(db, server.api_root)) as bot:
+    async with started(api, clock, make_settings(db, server.api_root)) as chat:
         api.block(USER)
 
         async def inactive() -> bool:
-            user = await bot.services.repo.get_user(USER)
+            user = await chat.bot.services.repo.get_user(USER)
             return user is not None and not user.active
 
         await until(inactive)
-        report = await jump(bot, clock, YOGA_DUE + timedelta(seconds=1))
+        report = await chat.at(YOGA_DUE + timedelta(seconds=1))
         assert (report.placed, report.sent, report.failed) == (0, 0, 0)
         await api.wait_until_idle(quiet=0.2)
         assert nudge_sends(api, USER) == []
@@ -108,29 +107,29 @@ async def test_429_retry_after_is_honoured_and_the_nudge_arrives_once(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    async with started(api, clock, make_settings(db, server.api_root)) as bot:
+    async with started(api, clock, make_settings(db, server.api_root)) as chat:
         api.fail_next("sendMessage", 429, retry_after=1, chat_id=USER)
-        await jump(bot, clock, YOGA_DUE + timedelta(seconds=1))
-        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")), timeout=6)
+        await chat.at(YOGA_DUE + timedelta(seconds=1))
+        await api.wait_for(lambda: bool(chat.nudges("Facial yoga")), timeout=6)
         await api.wait_until_idle(quiet=0.3)
         attempts = nudge_sends(api, USER)
         assert [c.status for c in attempts] == [429, 200]
         assert attempts[1].time - attempts[0].time >= 1.0
-        assert len(nudges_for(api, "Facial yoga")) == 1
+        assert len(chat.nudges("Facial yoga")) == 1
 
 
 async def test_bad_gateway_twice_then_ok_delivers_once(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    async with started(api, clock, make_settings(db, server.api_root)) as bot:
+    async with started(api, clock, make_settings(db, server.api_root)) as chat:
         api.fail_next("sendMessage", 502, times=2, chat_id=USER)
-        await jump(bot, clock, YOGA_DUE + timedelta(seconds=1))
-        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")), timeout=8)
+        await chat.at(YOGA_DUE + timedelta(seconds=1))
+        await api.wait_for(lambda: bool(chat.nudges("Facial yoga")), timeout=8)
         await api.wait_until_idle(quiet=0.3)
         assert [c.status for c in nudge_sends(api, USER)] == [502, 502, 200]
-        assert len(nudges_for(api, "Facial yoga")) == 1
-        history = await bot.services.repo.history(USER)
+        assert len(chat.nudges("Facial yoga")) == 1
+        history = await chat.bot.services.repo.history(USER)
         assert [(n.routine, n.delivery) for n in history] == [(Routine.YOGA, "sent")]
 
 
@@ -140,19 +139,19 @@ async def test_send_that_times_out_is_uncertain_and_never_resent(
     api = server.api
     # a 1 s read timeout, so a slow send times out quickly
     request = HTTPXRequest(connection_pool_size=64, read_timeout=1.0)
-    async with started(api, clock, make_settings(db, server.api_root), request) as bot:
+    async with started(api, clock, make_settings(db, server.api_root), request) as chat:
         api.set_delay("sendMessage", 1.6)  # the message lands, the answer comes too late
-        report = await jump(bot, clock, YOGA_DUE + timedelta(seconds=1))
+        report = await chat.at(YOGA_DUE + timedelta(seconds=1))
         assert (report.sent, report.failed) == (0, 1)
-        history = await bot.services.repo.history(USER)
+        history = await chat.bot.services.repo.history(USER)
         assert [n.delivery for n in history] == ["uncertain"]
         api.set_delay("sendMessage", 0)
         # later ticks (a few minutes on) do not try it again
-        report = await jump(bot, clock, YOGA_DUE + timedelta(minutes=3))
+        report = await chat.at(YOGA_DUE + timedelta(minutes=3))
         assert (report.sent, report.failed) == (0, 0)
         await api.wait_until_idle(quiet=0.3)
         assert len(nudge_sends(api, USER)) == 1
-        assert len(nudges_for(api, "Facial yoga")) == 1
+        assert len(chat.nudges("Facial yoga")) == 1
 
 
 async def test_burst_of_sixty_respects_limits_in_due_order_while_replies_stay_quick(
@@ -204,12 +203,10 @@ async def test_an_unexpected_refusal_fails_that_nudge_only(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    async with started(api, clock, make_settings(db, server.api_root)) as bot:
-        since = len(api.messages(USER))
-        api.send_text(USER, "/set supplements 08:00")
-        await wait_text(api, "set to 08:00", since)
+    async with started(api, clock, make_settings(db, server.api_root)) as chat:
+        await chat.say("/set supplements 08:00", expect="set to 08:00")
         api.fail_next("sendMessage", 409, description="Conflict: something odd")
-        report = await jump(bot, clock, YOGA_DUE + timedelta(seconds=1))
+        report = await chat.at(YOGA_DUE + timedelta(seconds=1))
         assert (report.sent, report.failed) == (1, 1)
-        deliveries = {n.routine: n.delivery for n in await bot.services.repo.history(USER)}
+        deliveries = {n.routine: n.delivery for n in await chat.bot.services.repo.history(USER)}
         assert sorted(deliveries.values()) == ["failed", "sent"]

@@ -39,13 +39,8 @@ from tests.harness import (
     ROOT,
     TOKEN,
     USER,
-    RunningBot,
     VirtualClock,
-    jump,
-    make_settings,
-    nudges_for,
-    onboard,
-    wait_text,
+    onboarded,
 )
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -304,21 +299,14 @@ async def test_a_note_stops_growing_at_its_cap_and_keeps_what_it_had(repo: Repos
 async def test_a_full_note_gets_a_friendly_answer(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
     eight = datetime(2026, 11, 26, 8, 0, tzinfo=ZoneInfo("Europe/Berlin"))
-    clock.set(eight - timedelta(hours=1))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        await onboard(api, "Europe/Berlin")
-        await jump(bot, clock, eight + timedelta(seconds=2))
-        [nudge] = nudges_for(api, "Facial yoga")
+    async with onboarded(server, clock, db, eight - timedelta(hours=1), "Europe/Berlin") as chat:
+        await chat.at(eight + timedelta(seconds=2))
+        [nudge] = chat.nudges("Facial yoga")
         for n in range(MAX_NOTE_TOTAL // 1001):
-            since = len(api.messages(USER))
-            api.send_text(USER, str(n) * 1000, reply_to=nudge)
-            await wait_text(api, "Note saved", since)
-        since = len(api.messages(USER))
-        api.send_text(USER, "one more" + "!" * 992, reply_to=nudge)
-        answer = await wait_text(api, "note is full", since)
-        [stored] = await bot.services.repo.history(USER)
+            await chat.reply(nudge, str(n) * 1000, expect="Note saved")
+        answer = await chat.reply(nudge, "one more" + "!" * 992, expect="note is full")
+        [stored] = await chat.bot.services.repo.history(USER)
     assert answer == texts.note_full(MAX_NOTE_TOTAL)
     assert stored.note is not None
     assert "one more" not in stored.note

@@ -16,37 +16,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.fakeapi import FakeBotApi
 from bot.repo import USER_TABLES
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import (
-    USER,
-    RunningBot,
-    VirtualClock,
-    jump,
-    make_settings,
-    nudges_for,
-    onboard,
-    wait_text,
-)
+from tests.harness import USER, Chat, RunningBot, VirtualClock, make_settings
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SUNDAY_EVENING = datetime(2026, 11, 29, 19, 0, 5, tzinfo=BERLIN)
 QUERY = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.IGNORECASE)
 FULL_SCAN = re.compile(rf"^SCAN ({'|'.join(USER_TABLES)})\b(?! USING (COVERING )?INDEX)")
-
-
-async def say(api: FakeBotApi, text: str, expect: str) -> None:
-    since = len(api.messages(USER))
-    api.send_text(USER, text)
-    await wait_text(api, expect, since)
-
-
-async def press(api: FakeBotApi, message_id: int, label: str) -> None:
-    mark = api.mark()
-    message = api.message(USER, message_id)
-    api.press(USER, message_id, message.callback_data_for(label))
-    await api.wait_for_call("answerCallbackQuery", after=mark)
 
 
 def other_users(db: Path, count: int) -> None:
@@ -76,9 +53,11 @@ async def test_every_query_of_the_dispatcher_and_the_handlers_uses_an_index(
     clock.set(eight - timedelta(hours=1))
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
         other_users(db, 3000)
-        await bot.services.repo.trace(statements.add)
-        await onboard(api, "Europe/Berlin")
-        await say(api, "/timezone Europe/Berlin", "Your plan")
+        await bot.services.repo.trace(statements.add)  # from the start: onboarding runs queries
+        chat = Chat(api, bot, clock)
+        await chat.say("/start", expect="Which time zone")
+        await chat.say("Europe/Berlin", expect="Your plan")
+        await chat.say("/timezone Europe/Berlin", expect="Your plan")
         for text, expect in (
             ("/plan", "Your plan"),
             ("/set moisturize 08:00 21:00", "08:00"),
@@ -88,37 +67,38 @@ async def test_every_query_of_the_dispatcher_and_the_handlers_uses_an_index(
             ("/nag 20 2", "20"),
             ("/today", "Today"),
         ):
-            await say(api, text, expect)
-        today = api.last_message(USER)
-        await press(api, today.message_id, today.button_labels[0])
+            await chat.say(text, expect=expect)
+        today = chat.last("Today")
+        await chat.press(today, today.button_labels[0])
 
-        await jump(bot, clock, eight + timedelta(seconds=2))
-        await api.wait_for(lambda: len(nudges_for(api, "Facial yoga")) == 1)
-        yoga = nudges_for(api, "Facial yoga")[0]
-        await press(api, yoga, "⏰ Snooze")
-        await jump(bot, clock, eight + timedelta(minutes=16))  # the snooze comes back
-        await api.wait_for(lambda: len(nudges_for(api, "Facial yoga")) == 2)
-        await press(api, nudges_for(api, "Facial yoga")[-1], "✅ Done")
-        await press(api, nudges_for(api, "Facial yoga")[-1], "⏭ Skip")  # already recorded
-        await jump(bot, clock, eight + timedelta(minutes=40))  # a nag of another routine
-        api.send_text(USER, "felt good", reply_to=yoga)
-        await wait_text(api, "Note saved")
+        await chat.at(eight + timedelta(seconds=2))
+        await api.wait_for(lambda: len(chat.nudges("Facial yoga")) == 1)
+        yoga = chat.nudges("Facial yoga")[0]
+        await chat.press(yoga, "⏰ Snooze")
+        await chat.at(eight + timedelta(minutes=16))  # the snooze comes back
+        await api.wait_for(lambda: len(chat.nudges("Facial yoga")) == 2)
+        snoozed = chat.nudges("Facial yoga")[-1]
+        # two presses at once (Chat presses one at a time): the second finds it already recorded
+        for button in ("✅ Done", "⏭ Skip"):
+            api.press(USER, snoozed.message_id, snoozed.callback_data_for(button))
+        await api.wait_until_idle()
+        await chat.at(eight + timedelta(minutes=40))  # a nag of another routine
+        await chat.reply(yoga, "felt good", expect="Note saved")
 
-        await say(api, "/pause 2", "")
-        await say(api, "/resume", "")
-        await say(api, "/stats", "")
-        await say(api, "/export", "")
-        await jump(bot, clock, eight + timedelta(days=1, hours=1))  # yesterday's nudges expire
-        await jump(bot, clock, SUNDAY_EVENING)  # the weekly summary
+        await chat.say("/pause 2", expect="")
+        await chat.say("/resume", expect="")
+        await chat.say("/stats", expect="")
+        await chat.say("/export", expect="")
+        await chat.at(eight + timedelta(days=1, hours=1))  # yesterday's nudges expire
+        await chat.at(SUNDAY_EVENING)  # the weekly summary
         await api.wait_for(lambda: "week" in (api.last_message(USER).text or "").lower())
         await bot.services.repo.release_stale(None, clock())  # what start-up runs
         api.block(USER)
         await api.wait_until_idle()
         api.unblock(USER)
-        await say(api, "/forget", "")
-        forget = api.last_message(USER)
-        await press(api, forget.message_id, forget.button_labels[0])
-        await api.wait_until_idle()
+        await chat.say("/forget", expect="Delete it all?")
+        forget = chat.last("Delete it all?")
+        await chat.press(forget, forget.button_labels[0])
 
     queries = sorted(s for s in statements if QUERY.match(s))
     assert len(queries) > 30  # the flow above really ran the bot's statements

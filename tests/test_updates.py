@@ -17,14 +17,12 @@ from bot.updates import Limits, Throttle, Verdict
 from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
+    Chat,
     RunningBot,
     VirtualClock,
-    jump,
     make_settings,
-    nudges_for,
-    onboard,
+    onboarded,
     texts_to,
-    wait_text,
 )
 
 OTHER = 5151
@@ -99,8 +97,7 @@ async def test_one_users_updates_run_in_order_so_plan_shows_the_time_just_set(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    async with RunningBot(make_settings(db, server.api_root), clock):
-        await onboard(api)
+    async with onboarded(server, clock, db, clock(), "Asia/Kathmandu"):
         api.round_trip = 0.02  # handlers await the network, so out-of-order would show
         since = len(api.messages(USER))
         minutes = range(1, 7)
@@ -159,10 +156,8 @@ async def test_a_flood_of_button_presses_gets_one_slow_down_toast(
 ) -> None:
     api = server.api
     settings = make_settings(db, server.api_root, user_burst=10, user_per_second=1.0)
-    async with RunningBot(settings, clock):
-        since = len(api.messages(USER))
-        api.send_text(USER, "/faq")
-        await wait_text(api, "", since)
+    async with RunningBot(settings, clock) as bot:
+        await Chat(api, bot, clock).say("/faq", expect="")
         topics = api.last_message(USER)
         presses = [api.press(USER, topics.message_id, topics.callback_data[0]) for _ in range(20)]
         await api.wait_for(
@@ -212,12 +207,11 @@ async def test_two_presses_at_once_record_the_first_and_say_so_for_the_second(
 ) -> None:
     api = server.api
     eight = datetime(2026, 11, 26, 8, 0, tzinfo=BERLIN)
-    clock.set(eight - timedelta(hours=1))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        await onboard(api, "Europe/Berlin")
-        await jump(bot, clock, eight + timedelta(seconds=2))
-        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
-        nudge = api.message(USER, nudges_for(api, "Facial yoga")[0])
+    async with onboarded(server, clock, db, eight - timedelta(hours=1), "Europe/Berlin") as chat:
+        await chat.at(eight + timedelta(seconds=2))
+        await api.wait_for(lambda: bool(chat.nudges("Facial yoga")))
+        nudge = chat.nudges("Facial yoga")[0]
+        # both at once, before either is answered (Chat presses one at a time)
         api.round_trip = 0.05
         first = api.press(USER, nudge.message_id, nudge.callback_data_for("✅ Done"))
         second = api.press(USER, nudge.message_id, nudge.callback_data_for("⏭ Skip"))
@@ -226,11 +220,5 @@ async def test_two_presses_at_once_record_the_first_and_say_so_for_the_second(
         assert api.callback_answers[second]["text"] == "Already recorded: ✅ done."
         await api.wait_until_idle()
         assert "✅ done" in (nudge.text or "")
-        today = await wait_text_after(api, "/today", "Today")
+        today = await chat.say("/today", expect="Today")
         assert "Facial yoga — ✅ done" in today
-
-
-async def wait_text_after(api: FakeBotApi, command: str, needle: str) -> str:
-    since = len(api.messages(USER))
-    api.send_text(USER, command)
-    return await wait_text(api, needle, since)
