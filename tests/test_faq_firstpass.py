@@ -6,23 +6,21 @@ from pathlib import Path
 
 from bot import texts
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import USER, RunningBot, VirtualClock, make_settings, wait_text
+from tests.harness import Chat, RunningBot, VirtualClock, make_settings
 
 
 async def test_emergencies_get_a_pointer_to_help_and_no_faq_content(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    async with RunningBot(make_settings(db, server.api_root), clock):
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(server.api, bot, clock)
         for message in (
             "my jaw hurts badly after a fall",
             "I think I broke my cheekbone",
             "I'm having chest pain",
             "one side of my face is numb and my speech is slurred",
         ):
-            since = len(api.messages(USER))
-            api.send_text(USER, message)
-            got = await wait_text(api, "emergency", since)
+            got = await chat.say(message, "emergency")
             assert got == texts.EMERGENCY.replace("<b>", "").replace("</b>", "")
             assert "calcium" not in got.lower()
             assert "article" not in got.lower()
@@ -31,10 +29,9 @@ async def test_emergencies_get_a_pointer_to_help_and_no_faq_content(
 async def test_distress_gets_kindness_and_support_not_a_refusal(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    async with RunningBot(make_settings(db, server.api_root), clock):
-        api.send_text(USER, "I feel depressed about how old I look")
-        got = await wait_text(api, "findahelpline.com")
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(server.api, bot, clock)
+        got = await chat.say("I feel depressed about how old I look", "findahelpline.com")
         assert "doesn't cover" not in got
         assert "sorry" in got.lower()
 
@@ -42,10 +39,9 @@ async def test_distress_gets_kindness_and_support_not_a_refusal(
 async def test_sore_after_face_yoga_is_advice_to_ease_off_not_an_alarm(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    async with RunningBot(make_settings(db, server.api_root), clock):
-        api.send_text(USER, "my jaw is sore after face yoga")
-        got = await wait_text(api, "Ease off")
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(server.api, bot, clock)
+        got = await chat.say("my jaw is sore after face yoga", "Ease off")
         assert "emergency" not in got.lower()
         assert "doctor" in got
 
@@ -53,12 +49,10 @@ async def test_sore_after_face_yoga_is_advice_to_ease_off_not_an_alarm(
 async def test_small_talk_gets_a_short_kind_reply_pointing_to_help(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    async with RunningBot(make_settings(db, server.api_root), clock):
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(server.api, bot, clock)
         for message in ("hi", "thanks!", "ok", "👍"):
-            since = len(api.messages(USER))
-            api.send_text(USER, message)
-            got = await wait_text(api, "/help", since)
+            got = await chat.say(message, "/help")
             assert "rather not guess" not in got
             assert len(got) < 120
 
@@ -76,10 +70,9 @@ async def test_a_long_message_asking_three_things_gets_three_answers(
         "face yoga really work, or is it a waste of time? Thanks so much for any help."
     )
     assert 520 <= len(message) <= 700
-    api = server.api
-    async with RunningBot(make_settings(db, server.api_root), clock):
-        api.send_text(USER, message)
-        got = await wait_text(api, "20%")
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(server.api, bot, clock)
+        got = await chat.say(message, "20%")
         assert "bone density" in got
         assert "research" in got
         assert got.count(texts.DISCLAIMER) == 1
@@ -88,36 +81,27 @@ async def test_a_long_message_asking_three_things_gets_three_answers(
 async def test_safety_and_small_talk_come_first_even_while_choosing_a_time_zone(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    async with RunningBot(make_settings(db, server.api_root), clock):
-        api.send_text(USER, "/start")
-        await wait_text(api, "Which time zone")
-        since = len(api.messages(USER))
-        api.send_text(USER, "I'm having chest pain")
-        got = await wait_text(api, "emergency", since)
+    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+        chat = Chat(server.api, bot, clock)
+        await chat.say("/start", "Which time zone")
+        got = await chat.say("I'm having chest pain", "emergency")
         assert "zone" not in got.lower()
-        since = len(api.messages(USER))
-        api.send_text(USER, "hi")
-        await wait_text(api, "/help", since)
-        since = len(api.messages(USER))
-        api.send_text(USER, "Europe/Berlin")
-        await wait_text(api, "Your plan", since)
+        await chat.say("hi", "/help")
+        await chat.say("Europe/Berlin", "Your plan")
 
 
 async def test_faq_buttons_cover_every_article_topic_and_name_the_source(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
     async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        api.send_text(USER, "/faq")
-        await wait_text(api, "Questions about facial bone loss")
-        menu = api.last_message(USER)
+        chat = Chat(server.api, bot, clock)
+        await chat.say("/faq", "Questions about facial bone loss")
+        menu = chat.last("Questions about facial bone loss")
         labels = set(menu.button_labels)
         for entry in bot.services.faq.entries():
             if not entry.about_bot:
                 assert entry.topic in labels, entry.topic
         assert {"Smoking", "Regular facials", "How strong is the evidence?"} <= labels
-        since = len(api.messages(USER))
-        api.press(USER, menu.message_id, menu.callback_data_for("Where is this from?"))
-        got = await wait_text(api, "infoaging.org", since)
+        await chat.press(menu, "Where is this from?")
+        got = chat.last("infoaging.org").text or ""
         assert "Can You Reverse Bone Loss and Reshape the Facial Bone with Facial Exercise?" in got

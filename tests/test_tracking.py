@@ -15,14 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot import texts
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import (
-    USER,
-    Chat,
-    VirtualClock,
-    nudges_for,
-    onboarded,
-    wait_text,
-)
+from tests.harness import USER, Chat, VirtualClock, onboarded
 
 BERLIN = ZoneInfo("Europe/Berlin")
 THURSDAY = datetime(2026, 11, 26, tzinfo=BERLIN)
@@ -68,14 +61,10 @@ async def test_stats_show_the_answers_with_a_chart(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     async with answered_morning(server, clock, db) as chat:
-        api = chat.api
-        mark = api.mark()
-        api.send_text(USER, "/stats")
-        await api.wait_for_call("sendPhoto", chat_id=USER, after=mark)
-        photo = api.last_message(USER)
+        caption = await chat.say("/stats", "Your stats")
+        photo = chat.last("Your stats")
         assert photo.photo is not None
         assert (photo.photo.data or b"").startswith(PNG)
-        caption = photo.caption or ""
         assert "Facial yoga\n  streak 1 (best 1) · 7 days 100% · 30 days 100%" in caption
         assert "Calcium + vitamin D\n  streak 0 (best 0) · 7 days — · 30 days —" in caption
 
@@ -95,17 +84,14 @@ async def test_export_holds_every_record_with_its_outcome(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     async with answered_morning(server, clock, db) as chat:
-        api, bot = chat.api, chat.bot
         await paused_then_resumed(chat)
         await chat.at(THURSDAY.replace(hour=8, second=5) + timedelta(days=2))
-        mark = api.mark()
-        api.send_text(USER, "/export")
-        await api.wait_for_call("sendDocument", chat_id=USER, after=mark)
-        document = api.last_message(USER).document
+        await chat.say("/export", "Your records")
+        document = chat.last("Your records").document
         assert document is not None
         assert document.data is not None
         rows = list(csv.DictReader(io.StringIO(document.data.decode("utf-8-sig"))))
-        history = await bot.services.repo.history(USER)
+        history = await chat.bot.services.repo.history(USER)
         assert len(rows) == len(history) >= 9
         day_one = {r["routine"]: r["outcome"] for r in rows if r["date"] == "2026-11-26"}
         assert day_one["yoga"] == "done"
@@ -120,14 +106,15 @@ async def test_forget_deletes_everything_and_a_second_yes_changes_nothing(
     async with answered_morning(server, clock, db) as chat:
         api, bot = chat.api, chat.bot
         await chat.say("/forget", "deletes everything")
-        confirm = api.last_message(USER)
+        confirm = chat.last("deletes everything")
         yes = confirm.callback_data_for(texts.BUTTON_FORGET_YES)
-        api.press(USER, confirm.message_id, yes)
-        await api.wait_for(lambda: "everything I held on you is deleted" in (confirm.text or ""))
+        await chat.press(confirm, texts.BUTTON_FORGET_YES)
+        assert "everything I held on you is deleted" in (confirm.text or "")
         counts = await bot.services.repo.count_rows(USER)
         assert counts == dict.fromkeys(counts, 0)
         assert await bot.services.repo.get_user(USER) is None
 
+        # the confirmation has lost its buttons: press the stale one as an old client would
         mark = api.mark()
         api.press(USER, confirm.message_id, yes, strict=False)
         await api.wait_for_call("answerCallbackQuery", after=mark)
@@ -141,18 +128,13 @@ async def test_done_early_from_today_is_not_nudged_later(
     async with onboarded(
         server, clock, db, datetime(2026, 11, 26, 7, 0, tzinfo=BERLIN), "Europe/Berlin"
     ) as chat:
-        api, bot = chat.api, chat.bot
-        since = len(api.messages(USER))
-        api.send_text(USER, "/today")
-        today = await wait_text(api, "Today", since)
+        today = await chat.say("/today", "Today")
         assert "08:00 🧘 Facial yoga — 🕒 later today" in today
-        view = api.last_message(USER)
-        api.press(USER, view.message_id, view.callback_data_for("✅ Facial yoga 08:00"))
-        await api.wait_for(lambda: "Facial yoga — ✅ done" in (view.text or ""))
+        view = chat.last("Today")
+        await chat.press(view, "✅ Facial yoga 08:00")
+        assert "Facial yoga — ✅ done" in (view.text or "")
         assert "✅ Facial yoga 08:00" not in view.button_labels
 
-        clock.set(datetime(2026, 11, 26, 9, 0, 5, tzinfo=BERLIN))
-        await bot.services.dispatcher.tick()
-        await api.wait_until_idle()
-        assert nudges_for(api, "Calcium")
-        assert not nudges_for(api, "Facial yoga")
+        await chat.at(datetime(2026, 11, 26, 9, 0, 5, tzinfo=BERLIN))
+        assert chat.nudges("Calcium")
+        assert not chat.nudges("Facial yoga")

@@ -10,14 +10,7 @@ from bot import texts
 from schedules.nudges import Outcome
 from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import (
-    USER,
-    RunningBot,
-    VirtualClock,
-    nudges_for,
-    onboarded,
-    texts_to,
-)
+from tests.harness import USER, RunningBot, VirtualClock, onboarded, texts_to
 
 BERLIN = ZoneInfo("Europe/Berlin")
 EIGHT = datetime(2026, 11, 26, 8, 0, tzinfo=BERLIN)
@@ -32,37 +25,37 @@ async def test_a_reply_that_is_only_an_answer_records_it_like_the_button(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
-        api, bot = chat.api, chat.bot
+        bot = chat.bot
         await chat.at(EIGHT + timedelta(seconds=2))
-        yoga = api.message(USER, nudges_for(api, "Facial yoga")[0])
+        yoga = chat.nudges("Facial yoga")[0]
 
-        ack = await chat.say("Did it ✅", "Nice work", reply_to=yoga.message_id)
+        ack = await chat.reply(yoga, "Did it ✅", "Nice work")
         assert ack == "🧘 Facial yoga · 08:00: Nice work! ✅"
         assert "✅ done" in (yoga.text or "")
         assert yoga.button_labels == []
         assert (await outcomes(bot))[Routine.YOGA] is Outcome.DONE
         assert [n.note for n in await bot.services.repo.history(USER)] == [None]
 
-        await chat.say("done, but my jaw is sore", "Note saved", reply_to=yoga.message_id)
+        await chat.reply(yoga, "done, but my jaw is sore", "Note saved")
         (stored,) = await bot.services.repo.history(USER)
         assert stored.note == "done, but my jaw is sore"
         assert stored.outcome is Outcome.DONE
 
         await chat.at(NINE + timedelta(seconds=2))
-        pills = api.message(USER, nudges_for(api, "Calcium")[0])
-        assert await chat.say("later", "Snoozed", reply_to=pills.message_id)
+        pills = chat.nudges("Calcium")[0]
+        assert await chat.reply(pills, "later", "Snoozed")
         assert "snoozed until 09:30" in (pills.text or "")
         assert "✅ Done" in pills.button_labels
         await chat.at(NINE + timedelta(minutes=30, seconds=5))
-        again = nudges_for(api, "Calcium")
+        again = chat.nudges("Calcium")
         assert len(again) == 2
 
-        await chat.say("SKIP!", "rest days count too", reply_to=again[-1])
-        assert "⏭ skipped" in (api.message(USER, again[-1]).text or "")
+        await chat.reply(again[-1], "SKIP!", "rest days count too")
+        assert "⏭ skipped" in (again[-1].text or "")
         assert (await outcomes(bot))[Routine.SUPPLEMENTS] is Outcome.SKIPPED
 
         # a second typed answer changes nothing, exactly like a second press
-        repeat = await chat.say("done", "Already recorded", reply_to=again[-1])
+        repeat = await chat.reply(again[-1], "done", "Already recorded")
         assert texts.OUTCOME_LABELS[Outcome.SKIPPED] in repeat
         assert (await outcomes(bot))[Routine.SUPPLEMENTS] is Outcome.SKIPPED
 
@@ -71,15 +64,15 @@ async def test_done_or_skip_typed_alone_answers_the_latest_open_nudge(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
-        api, bot = chat.api, chat.bot
+        bot = chat.bot
         none_yet = await chat.say("done", "no open nudge")
         assert "mark done" in none_yet
         assert await bot.services.repo.history(USER) == []
 
         await chat.at(EIGHT + timedelta(seconds=2))
         await chat.at(NINE + timedelta(seconds=2))
-        pills = api.message(USER, nudges_for(api, "Calcium")[0])
-        yoga = api.message(USER, nudges_for(api, "Facial yoga")[0])
+        pills = chat.nudges("Calcium")[0]
+        yoga = chat.nudges("Facial yoga")[0]
 
         assert (
             await chat.say("Done.", "Nice work") == "💊 Calcium + vitamin D · 09:00: Nice work! ✅"
@@ -94,10 +87,10 @@ async def test_done_or_skip_typed_alone_answers_the_latest_open_nudge(
         assert "⏭ skipped" in (yoga.text or "")
         assert yoga.button_labels == []
 
-        since = len(api.messages(USER))
+        sent = len(chat.api.messages(USER))
         nothing_left = await chat.say("Skip", "no open nudge")
         assert "to skip" in nothing_left
-        assert len(texts_to(api, USER)) == since + 1
+        assert len(chat.api.messages(USER)) == sent + 1  # that answer and nothing else
         assert await outcomes(bot) == {
             Routine.YOGA: Outcome.SKIPPED,
             Routine.SUPPLEMENTS: Outcome.DONE,
@@ -112,10 +105,10 @@ async def test_done_typed_after_deleting_the_nudge_still_counts(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
-        api, bot = chat.api, chat.bot
+        bot = chat.bot
         await chat.at(EIGHT + timedelta(seconds=2))
-        api.message(USER, nudges_for(api, "Facial yoga")[0]).deleted = True  # gone from the chat
+        chat.nudges("Facial yoga")[0].deleted = True  # gone from the chat
 
         assert await chat.say("did it", "Nice work") == "🧘 Facial yoga · 08:00: Nice work! ✅"
         assert (await outcomes(bot))[Routine.YOGA] is Outcome.DONE
-        assert not [t for t in texts_to(api, USER) if "went wrong" in t]
+        assert not [t for t in texts_to(chat.api, USER) if "went wrong" in t]

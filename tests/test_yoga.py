@@ -16,17 +16,7 @@ from schedules.nudges import Outcome
 from schedules.routines import Routine
 from schedules.yoga import session_moves
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import (
-    USER,
-    RunningBot,
-    VirtualClock,
-    jump,
-    make_settings,
-    nudges_for,
-    onboard,
-    onboarded,
-    wait_text,
-)
+from tests.harness import USER, Chat, RunningBot, VirtualClock, make_settings, onboard, onboarded
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAY = date(2026, 11, 26)
@@ -39,22 +29,23 @@ async def shows(api: FakeBotApi, message: SentMessage, needle: str, timeout: flo
     await api.wait_for(lambda: needle in (message.text or ""), timeout, what=repr(needle))
 
 
-async def start_with_yoga_command(api: FakeBotApi) -> SentMessage:
-    since = len(api.messages(USER))
-    api.send_text(USER, "/yoga")
-    await wait_text(api, "move 1 of 5", since)
-    return api.last_message(USER)
+async def start_with_yoga_command(chat: Chat) -> SentMessage:
+    """/yoga; the message the session runs in."""
+    await chat.say("/yoga", "move 1 of 5")
+    return chat.last("move 1 of 5")
 
 
-async def session_from_the_eight_oclock_nudge(
-    bot: RunningBot, clock: VirtualClock, api: FakeBotApi
-) -> SentMessage:
+async def press_and_see(chat: Chat, message: SentMessage, button: str, needle: str) -> None:
+    """Press a session button and wait for the edit, which the coach paces by ``MIN_GAP``."""
+    await chat.press(message, button)
+    await shows(chat.api, message, needle)
+
+
+async def session_from_the_eight_oclock_nudge(chat: Chat) -> SentMessage:
     """Let the 08:00 yoga nudge go out and press ▶ Start on it; the nudge, now the session."""
-    await jump(bot, clock, EIGHT + timedelta(seconds=2))
-    await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
-    nudge = api.message(USER, nudges_for(api, "Facial yoga")[-1])
-    api.press(USER, nudge.message_id, nudge.callback_data_for("▶ Start (5 min)"))
-    await shows(api, nudge, "move 1 of 5")
+    await chat.at(EIGHT + timedelta(seconds=2))
+    nudge = chat.nudges("Facial yoga")[-1]
+    await press_and_see(chat, nudge, "▶ Start (5 min)", "move 1 of 5")
     return nudge
 
 
@@ -72,15 +63,13 @@ async def test_a_session_started_from_the_nudge_and_stepped_through_marks_it_don
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     async with onboarded(server, clock, db, EIGHT - timedelta(minutes=5), "Europe/Berlin") as chat:
-        api, bot = chat.api, chat.bot
-        await jump(bot, clock, EIGHT + timedelta(seconds=2))
-        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
-        nudge = api.message(USER, nudges_for(api, "Facial yoga")[-1])
+        bot = chat.bot
+        await chat.at(EIGHT + timedelta(seconds=2))
+        nudge = chat.nudges("Facial yoga")[-1]
         assert "▶ Start (5 min)" in nudge.button_labels
         assert "✅ Done" in nudge.button_labels
 
-        api.press(USER, nudge.message_id, nudge.callback_data_for("▶ Start (5 min)"))
-        await shows(api, nudge, "move 1 of 5")
+        await press_and_see(chat, nudge, "▶ Start (5 min)", "move 1 of 5")
         text = nudge.text or ""
         assert MOVES[0].name in text
         assert MOVES[0].hold in text
@@ -91,12 +80,10 @@ async def test_a_session_started_from_the_nudge_and_stepped_through_marks_it_don
         assert nudge.button_labels == ["⏭ Next", "⏹ Stop"]
 
         for step in range(2, 6):
-            api.press(USER, nudge.message_id, nudge.callback_data_for("⏭ Next"))
-            await shows(api, nudge, f"move {step} of 5")
+            await press_and_see(chat, nudge, "⏭ Next", f"move {step} of 5")
             assert MOVES[step - 1].name in (nudge.text or "")
         assert nudge.button_labels == ["✅ Finish", "⏹ Stop"]
-        api.press(USER, nudge.message_id, nudge.callback_data_for("✅ Finish"))
-        await shows(api, nudge, "Session done: 5 moves")
+        await press_and_see(chat, nudge, "✅ Finish", "Session done: 5 moves")
         assert "marked ✅ done" in (nudge.text or "")
         assert nudge.button_labels == []
 
@@ -104,9 +91,7 @@ async def test_a_session_started_from_the_nudge_and_stepped_through_marks_it_don
         assert (stored.routine, stored.outcome) == (Routine.YOGA, Outcome.DONE)
         assert await bot.services.repo.running_sessions() == []
 
-        since = len(api.messages(USER))
-        api.send_text(USER, "/today")
-        assert "Facial yoga — ✅ done" in await wait_text(api, "Today", since)
+        assert "Facial yoga — ✅ done" in await chat.say("/today", "Today")
 
 
 async def test_stopping_halfway_records_how_far_the_user_got(
@@ -114,12 +99,10 @@ async def test_stopping_halfway_records_how_far_the_user_got(
 ) -> None:
     async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
         api, bot = chat.api, chat.bot
-        session_message = await start_with_yoga_command(api)
+        session_message = await start_with_yoga_command(chat)
         for step in (2, 3):
-            api.press(USER, session_message.message_id, session_message.callback_data_for("⏭ Next"))
-            await shows(api, session_message, f"move {step} of 5")
-        api.press(USER, session_message.message_id, session_message.callback_data_for("⏹ Stop"))
-        await shows(api, session_message, "Stopped at move 3 of 5 (2 done)")
+            await press_and_see(chat, session_message, "⏭ Next", f"move {step} of 5")
+        await press_and_see(chat, session_message, "⏹ Stop", "Stopped at move 3 of 5 (2 done)")
         assert session_message.button_labels == []
 
         repo = bot.services.repo
@@ -142,15 +125,13 @@ async def test_forged_and_foreign_session_buttons_are_refused_kindly(
 ) -> None:
     async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
         api, bot = chat.api, chat.bot
-        session_message = await start_with_yoga_command(api)
+        session_message = await start_with_yoga_command(chat)
         for data in ("y:n:999", "y:s:1", "y:q:1", f"y:x:{2**64}"):
             mark = api.mark()
             query = api.press(USER, session_message.message_id, data, strict=False)
             await api.wait_for_call("answerCallbackQuery", after=mark)
             assert "nothing was changed" in str(api.callback_answers[query]["text"]), data
-        since = len(api.messages(USER))
-        api.send_text(USER, "/yoga")
-        assert "running already" in await wait_text(api, "running already", since)
+        await chat.say("/yoga", "running already")
         running = await bot.services.repo.running_sessions()
         assert [(s.step, s.state) for s in running] == [(0, SessionState.RUNNING)]
 
@@ -163,9 +144,9 @@ async def test_a_restart_mid_session_resumes_where_the_clock_says(
     settings = make_settings(db, server.api_root)
     async with RunningBot(settings, clock) as bot:
         await onboard(api, "Europe/Berlin")
-        nudge = await session_from_the_eight_oclock_nudge(bot, clock, api)
-        api.press(USER, nudge.message_id, nudge.callback_data_for("⏭ Next"))
-        await shows(api, nudge, "move 2 of 5")
+        chat = Chat(api, bot, clock)
+        nudge = await session_from_the_eight_oclock_nudge(chat)
+        await press_and_see(chat, nudge, "⏭ Next", "move 2 of 5")
         moved_at = clock()
     api.release_long_polls()
 
@@ -175,8 +156,7 @@ async def test_a_restart_mid_session_resumes_where_the_clock_says(
         await coach.tick()
         await shows(api, nudge, "move 3 of 5")
         assert "0:40 left" in (nudge.text or "") or "0:39 left" in (nudge.text or "")
-        api.press(USER, nudge.message_id, nudge.callback_data_for("⏭ Next"))
-        await shows(api, nudge, "move 4 of 5")
+        await press_and_see(Chat(api, again, clock), nudge, "⏭ Next", "move 4 of 5")
 
         clock.set(clock() + timedelta(minutes=2, seconds=1))
         await coach.tick()
@@ -192,10 +172,11 @@ async def test_countdown_and_presses_stay_within_the_per_chat_limit(
         api, bot = chat.api, chat.bot
         await asyncio.sleep(1.1)
         api.enforce_limits()
-        session_message = await start_with_yoga_command(api)
+        session_message = await start_with_yoga_command(chat)
         coach = coach_of(bot.app)
         mark = api.mark()
         next_data = session_message.callback_data_for("⏭ Next")
+        # three quick taps, each without waiting for the bot: Chat.press would wait for each one
         for _ in range(3):
             api.press(USER, session_message.message_id, next_data)
             await coach.tick()
@@ -223,13 +204,12 @@ async def test_a_stopped_nudge_session_gives_the_nudge_back_and_yoga_later_finis
 ) -> None:
     async with onboarded(server, clock, db, EIGHT - timedelta(minutes=5), "Europe/Berlin") as chat:
         api, bot = chat.api, chat.bot
-        nudge = await session_from_the_eight_oclock_nudge(bot, clock, api)
-        api.press(USER, nudge.message_id, nudge.callback_data_for("⏹ Stop"))
-        await shows(api, nudge, "Stopped at move 1 of 5 (0 done)")
+        nudge = await session_from_the_eight_oclock_nudge(chat)
+        await press_and_see(chat, nudge, "⏹ Stop", "Stopped at move 1 of 5 (0 done)")
         assert nudge.button_labels == ["✅ Done", "⏰ Snooze", "⏭ Skip", "▶ Start (5 min)"]
 
         # /yoga later that day runs to the end by the clock and closes the open nudge
-        session_message = await start_with_yoga_command(api)
+        session_message = await start_with_yoga_command(chat)
         await message_recorded(bot)
         clock.set(clock() + timedelta(minutes=5, seconds=1))
         await coach_of(bot.app).tick()
@@ -246,7 +226,7 @@ async def test_a_session_whose_time_ran_out_long_ago_is_stopped_not_counted_done
     settings = make_settings(db, server.api_root)
     async with RunningBot(settings, clock) as bot:
         await onboard(api, "Europe/Berlin")
-        nudge = await session_from_the_eight_oclock_nudge(bot, clock, api)
+        nudge = await session_from_the_eight_oclock_nudge(Chat(api, bot, clock))
     api.release_long_polls()
 
     clock.set(clock() + timedelta(hours=1))
