@@ -6,10 +6,7 @@ import asyncio
 import io
 import json
 import logging
-import os
 import sqlite3
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,21 +15,15 @@ import pytest
 from bot.fakeapi import FakeBotApi
 from bot.logs import setup_logging
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import ROOT, TOKEN, USER, RunningBot, VirtualClock, make_settings, onboard
-
-
-def facenudge(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m bot`` as an operator would, with a clean environment."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env={**base, "PYTHONPATH": str(ROOT), **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+from tests.harness import (
+    TOKEN,
+    USER,
+    RunningBot,
+    VirtualClock,
+    facenudge,
+    make_settings,
+    onboard,
+)
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,6 @@ import asyncio
 import os
 import sqlite3
 import stat
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from contextlib import closing
 from datetime import UTC, datetime, time, timedelta
@@ -36,10 +34,10 @@ from schedules.nudges import place_occurrence
 from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
-    ROOT,
     TOKEN,
     USER,
     VirtualClock,
+    facenudge,
     onboarded,
 )
 
@@ -50,20 +48,6 @@ SECRET_NOTE = "my jaw clicks since the accident"
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
-
-
-def facenudge(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """``python -m bot`` as an operator runs it."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env={**base, "PYTHONPATH": str(ROOT), **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.fixture
