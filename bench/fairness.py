@@ -43,6 +43,7 @@ from pathlib import Path
 from telegram.ext import SimpleUpdateProcessor
 
 from bench.fanout import FIRST_USER, GLOBAL_LIMIT, mono_of, seed
+from bench.table import print_table
 from bench.throughput import run
 from bot import texts
 from bot.app import build_application, polling
@@ -208,10 +209,8 @@ async def main(args: argparse.Namespace) -> None:
         for name in designs:
             rows.append(await run_design(name, args, Path(tmp)))
             print(f"  {name}: done", flush=True)
-    widths = [max(len(r[i]) for r in [HEADER, *rows]) for i in range(len(HEADER))]
     print()
-    for line in [HEADER, ["-" * w for w in widths], *rows]:
-        print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
+    print_table(HEADER, rows)
     print(
         "\ngoals: every /help within 1 s, the channel >= 95% of 30/s while the minute drains, at "
         "most one slow-down a minute, nothing lost"

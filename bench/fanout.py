@@ -45,6 +45,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CommandHandler, ContextTypes
 
+from bench.table import print_table
 from bot import texts
 from bot.fakeapi import Call, FakeBotApi
 from bot.keyboards import nudge_keyboard
@@ -176,13 +177,6 @@ HEADER = [
     "sends/s (of 30/s)",
     "/help s p50/max",
 ]
-
-
-def print_table(rows: list[list[str]]) -> None:
-    """A plain fixed-width table."""
-    widths = [max(len(r[i]) for r in [HEADER, *rows]) for i in range(len(HEADER))]
-    for r in [HEADER, ["-" * w for w in widths], *rows]:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
 
 
 def mono_of(clock_now: datetime, instant: datetime) -> float:
@@ -404,7 +398,7 @@ async def main(args: argparse.Namespace) -> None:
         print("naive baseline ...", flush=True)
         results.append(await run_naive(args))
     print()
-    print_table([r.row() for r in results])
+    print_table(HEADER, [r.row() for r in results])
     print()
     for r in results:
         print(f"{r.design}: {r.notes}")

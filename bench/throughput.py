@@ -51,6 +51,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bench.fanout import seed
+from bench.table import print_table
 from bot import texts
 from bot.app import build_application, polling
 from bot.fakeapi import Call, FakeBotApi
@@ -283,10 +284,8 @@ async def main(args: argparse.Namespace) -> None:
         "FaceNudge / bare",
         "range of rounds",
     ]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     print()
-    for line in [header, ["-" * w for w in widths], *rows]:
-        print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
+    print_table(header, rows)
     print("\n(medians of the rounds) goal: FaceNudge >= 70% of the bare bot in every cell")
 
 

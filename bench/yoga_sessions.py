@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.fanout import FIRST_USER, GLOBAL_LIMIT, PROBE_USER, Tally, mono_of, seed
+from bench.table import print_table
 from bot.fakeapi import Call, FakeBotApi
 from bot.repo import Repository
 from schedules.routines import DEFAULT_TIMES
@@ -191,10 +192,8 @@ async def main(args: argparse.Namespace) -> None:
         for mode in ("alone", "sessions", "naive"):
             print(f"{mode} ...", flush=True)
             rows.append(await run(args, Path(tmp), mode))
-    widths = [max(len(r[i]) for r in [HEADER, *rows]) for i in range(len(HEADER))]
     print()
-    for r in [HEADER, ["-" * w for w in widths], *rows]:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+    print_table(HEADER, rows)
     print("\ngoal: nudges >= 95% of 30/s with sessions running, 0 lost, no 429, edits >= 1 s apart")
 
 
