@@ -96,19 +96,11 @@ class Throttle:
     def admit(self, user_id: int, now: float, *, expensive: bool = False) -> Verdict:
         """Run the update, or drop it (telling the user at most once per ``notice_every``)."""
         lim = self.limits
-        ok = True
-        if expensive:
-            bucket = self._expensive.get(user_id)
-            if bucket is None:
-                bucket = TokenBucket.full(lim.expensive_burst, lim.expensive_per_second, now)
-                self._expensive[user_id] = bucket
-            ok = bucket.take(now)
-        if ok:
-            bucket = self._buckets.get(user_id)
-            if bucket is None:
-                bucket = TokenBucket.full(lim.burst, lim.per_second, now)
-                self._buckets[user_id] = bucket
-            ok = bucket.take(now)
+        # an expensive update needs a token from its own bucket first, then from the usual one
+        ok = not expensive or _take(
+            self._expensive, user_id, lim.expensive_burst, lim.expensive_per_second, now
+        )
+        ok = ok and _take(self._buckets, user_id, lim.burst, lim.per_second, now)
         if len(self._buckets) + len(self._expensive) > self._PRUNE_AT:
             self._prune(now)
         if ok:
@@ -125,6 +117,16 @@ class Throttle:
         self._expensive = {k: b for k, b in self._expensive.items() if not b.refilled_by(now)}
         horizon = now - self.limits.notice_every
         self._told = {k: t for k, t in self._told.items() if t > horizon}
+
+
+def _take(
+    buckets: dict[int, TokenBucket], user_id: int, burst: float, per_second: float, now: float
+) -> bool:
+    """Take a token from the user's bucket; a user not seen lately starts with a full one."""
+    bucket = buckets.get(user_id)
+    if bucket is None:
+        bucket = buckets[user_id] = TokenBucket.full(burst, per_second, now)
+    return bucket.take(now)
 
 
 def sender_of(update: object) -> int | None:
