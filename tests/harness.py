@@ -13,7 +13,6 @@ import sys
 import time as time_module
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime, time
 from functools import partial
 from pathlib import Path
@@ -161,39 +160,83 @@ async def jump(bot: RunningBot, clock: VirtualClock, instant: datetime) -> TickR
     return await bot.services.dispatcher.tick()
 
 
-@dataclass
-class Chat:
-    """One user at the phone: types, replies, presses buttons, and lets time pass.
+class Phone:
+    """One user at the phone: types, shares, replies, presses buttons.
 
-    Every step waits for what the user would see, so a test reads as the conversation it is.
+    Every step waits for what the user would see, never a fixed time, so a test reads as the
+    conversation it is. This is all a test has of a bot in another process (``BotProcess``);
+    ``Chat`` adds the bot in this process and its clock. ``patience`` is how long a step waits
+    for the bot's answer: longer for a process that is still starting.
     """
 
-    api: FakeBotApi
-    bot: RunningBot
-    clock: VirtualClock
-    user: int = USER
+    def __init__(self, api: FakeBotApi, user: int = USER, *, patience: float = 5.0) -> None:
+        self.api = api
+        self.user = user
+        self.patience = patience
+        self._sent: int | None = None
 
-    async def say(self, text: str, expect: str, *, reply_to: int | None = None) -> str:
-        """Send a message (optionally as a reply) and return the bot's answer containing expect."""
-        since = len(self.api.messages(self.user))
-        self.api.send_text(self.user, text, reply_to=reply_to)
-        found: list[str] = []
+    async def say(
+        self, text: str, expect: str, *, reply_to: int | None = None, only: bool = False
+    ) -> str:
+        """Send a message (optionally as a reply) and return the bot's answer containing expect.
 
-        def seen() -> bool:
-            found[:] = [
-                m.text or m.caption or ""
-                for m in self.api.messages(self.user)[since:]
-                if expect in (m.text or m.caption or "")
-            ]
-            return bool(found)
-
-        await self.api.wait_for(seen, 5.0, what=f"an answer to {text!r} containing {expect!r}")
-        await self.api.wait_until_idle()
-        return found[-1]
+        With ``only``, that answer must be the one message the bot sent back.
+        """
+        send = partial(self.api.send_text, self.user, text, reply_to=reply_to)
+        return await self._exchange(send, repr(text), expect, only=only)
 
     async def reply(self, message: SentMessage, text: str, expect: str) -> str:
         """Reply to one of the bot's messages; returns the bot's answer containing ``expect``."""
         return await self.say(text, expect, reply_to=message.message_id)
+
+    async def send(self, text: str) -> None:
+        """Send a message whatever the bot makes of it, and wait until the bot is quiet."""
+        self._sent = self.api.send_text(self.user, text)
+        await self.api.wait_until_idle(timeout=self.patience)
+
+    async def edit(self, text: str) -> None:
+        """Edit the last message this user sent, and wait until the bot is quiet."""
+        assert self._sent is not None, "nothing sent yet to edit"
+        self.api.edit_text(self.user, self._sent, text)
+        await self.api.wait_until_idle(quiet=0.2, timeout=self.patience)
+
+    async def share_location(
+        self, latitude: float, longitude: float, expect: str, *, only: bool = False
+    ) -> str:
+        """Share a location (the zone question's button); returns the answer containing expect."""
+        send = partial(self.api.send_location, self.user, latitude, longitude)
+        return await self._exchange(send, "a location", expect, only=only)
+
+    async def send_sticker(self, expect: str, *, only: bool = False) -> str:
+        """Send a sticker; returns the bot's answer containing ``expect``."""
+        send = partial(self.api.send_sticker, self.user)
+        return await self._exchange(send, "a sticker", expect, only=only)
+
+    async def send_photo(self, caption: str, expect: str, *, only: bool = False) -> str:
+        """Send a photo with a caption; returns the bot's answer containing ``expect``."""
+        send = partial(self.api.send_photo, self.user, caption)
+        return await self._exchange(send, "a photo", expect, only=only)
+
+    async def _exchange(
+        self, send: Callable[[], int], what: str, expect: str, *, only: bool
+    ) -> str:
+        """Send something, wait for an answer containing ``expect``, then for quiet."""
+        since = len(self.api.messages(self.user, include_deleted=True))
+        self._sent = send()
+
+        def answers() -> list[str]:
+            new = self.api.messages(self.user, include_deleted=True)[since:]
+            return [m.text or m.caption or "" for m in new if not m.deleted]
+
+        await self.api.wait_for(
+            lambda: any(expect in a for a in answers()),
+            self.patience,
+            what=f"an answer to {what} containing {expect!r}",
+        )
+        await self.api.wait_until_idle(timeout=self.patience)
+        if only:
+            assert len(answers()) == 1, f"{what} got more than one answer: {answers()}"
+        return [a for a in answers() if expect in a][-1]
 
     def last(self, expect: str) -> SentMessage:
         """The newest bot message containing ``expect``: to press its buttons or reply to it."""
@@ -211,13 +254,53 @@ class Chat:
             and "Reply to this message" in ((m.history[0] if m.history else m.text) or "")
         ]
 
-    async def press(self, message: SentMessage, button: str) -> str:
-        """Press a button under a bot message; returns the toast the bot answered with."""
-        mark = self.api.mark()
-        self.api.press(self.user, message.message_id, message.callback_data_for(button))
-        answer = await self.api.wait_for_call("answerCallbackQuery", after=mark)
-        await self.api.wait_until_idle()
-        return str(answer.params.get("text", ""))
+    async def press(self, message: SentMessage, button: str, expect: str | None = None) -> str:
+        """Press a button under a bot message; returns the toast the bot answered with.
+
+        With ``expect``, also wait until the message, as the bot edits it, contains ``expect``
+        (some edits come after the toast, paced or from a job).
+        """
+        toast = await self._tap(message.message_id, message.callback_data_for(button), strict=True)
+        if expect is not None:
+            await self.sees(message, expect)
+        return toast
+
+    async def press_data(self, message: SentMessage | int, data: str) -> str:
+        """Send a button press with any data under a message (or message id), as a forged
+        request, an old client or a stale button would; returns the toast."""
+        message_id = message if isinstance(message, int) else message.message_id
+        return await self._tap(message_id, data, strict=False)
+
+    async def _tap(self, message_id: int, data: str, *, strict: bool) -> str:
+        """Press, wait for this press's toast, then for quiet; the toast's text."""
+        query = self.api.press(self.user, message_id, data, strict=strict)
+        await self.api.wait_for(
+            lambda: query in self.api.callback_answers,
+            self.patience,
+            what=f"the toast for a press of {data!r}",
+        )
+        await self.api.wait_until_idle(timeout=self.patience)
+        text = self.api.callback_answers[query].get("text")
+        return "" if text is None else str(text)
+
+    async def sees(self, message: SentMessage, expect: str) -> None:
+        """Wait until a bot message, as edited so far, contains ``expect``."""
+        await self.api.wait_for(
+            lambda: expect in (self.api.message(self.user, message.message_id).text or ""),
+            self.patience,
+            what=f"message {message.message_id} showing {expect!r}",
+        )
+
+
+class Chat(Phone):
+    """A ``Phone`` whose bot runs in this process: the test can let time pass and restart it."""
+
+    def __init__(
+        self, api: FakeBotApi, bot: RunningBot, clock: VirtualClock, user: int = USER
+    ) -> None:
+        super().__init__(api, user)
+        self.bot = bot
+        self.clock = clock
 
     async def at(self, instant: datetime) -> TickReport:
         """Let time pass until ``instant``, run what fell due and wait until the bot is quiet."""
@@ -225,16 +308,48 @@ class Chat:
         await self.api.wait_until_idle()
         return report
 
+    async def restart(self, at: datetime | None = None) -> None:
+        """Stop the bot and start it again on the same database and settings; with ``at``, the
+        clock shows that time when it comes back (it was down meanwhile)."""
+        settings = self.bot.services.settings
+        await self.bot.stop()
+        self.api.release_long_polls()
+        if at is not None:
+            self.clock.set(at)
+        self.bot = RunningBot(settings, self.clock)
+        await self.bot.start()
+
+
+@asynccontextmanager
+async def newcomer(
+    server: FakeBotApiServer, clock: VirtualClock, db: Path, start: datetime, **settings: object
+) -> AsyncIterator[Chat]:
+    """The running bot at ``start`` and a user who has not written yet; ``settings`` override
+    the test defaults (``make_settings``)."""
+    clock.set(start)
+    bot = RunningBot(make_settings(db, server.api_root, **settings), clock)
+    chat = Chat(server.api, bot, clock)
+    await chat.bot.start()
+    try:
+        yield chat
+    finally:
+        await chat.bot.stop()
+
 
 @asynccontextmanager
 async def onboarded(
-    server: FakeBotApiServer, clock: VirtualClock, db: Path, start: datetime, zone: str
+    server: FakeBotApiServer,
+    clock: VirtualClock,
+    db: Path,
+    start: datetime,
+    zone: str,
+    **settings: object,
 ) -> AsyncIterator[Chat]:
     """The running bot at ``start``, with one user onboarded in ``zone`` on the default plan."""
-    clock.set(start)
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        await onboard(server.api, zone)
-        yield Chat(server.api, bot, clock)
+    async with newcomer(server, clock, db, start, **settings) as chat:
+        await chat.say("/start", "Which time zone")
+        await chat.say(zone, "Your plan")
+        yield chat
 
 
 def facenudge(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
