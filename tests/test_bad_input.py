@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 
 import pytest
 
 from bot import texts
-from bot.fakeapi import FakeBotApi
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import USER, Chat, VirtualClock, onboarded, texts_to, wait_text
+from tests.harness import USER, Chat, VirtualClock, onboarded, texts_to
 
 DAY = datetime(2026, 11, 26, tzinfo=UTC)
 OTHER = USER + 1
 GROUP = -1_001_234_567_890
-
-
-async def press_answer(api: FakeBotApi, chat: int, message_id: int, data: str) -> str | None:
-    """Press a button with any data, forged too (``Chat.press`` takes only a real label), and
-    return the toast text."""
-    mark = api.mark()
-    query = api.press(chat, message_id, data, strict=False)
-    await api.wait_for_call("answerCallbackQuery", after=mark)
-    return api.callback_answers[query]["text"]  # type: ignore[return-value]
 
 
 @pytest.fixture
@@ -53,16 +41,13 @@ async def test_forged_stale_and_foreign_buttons_change_nothing(
         before = await bot.services.repo.history(USER)
 
         for forged in ("n:999:d", "n:999999999999999999999:d", "garbage", "x" * 64, "n:1:q", ""):
-            toast = await press_answer(api, USER, nudge.message_id, forged)
+            toast = await chat.press_data(nudge, forged)
             assert toast == texts.STALE_BUTTON, forged
         # the other user presses A's real button data on a message of their own
-        theirs = api.last_message(OTHER)
+        theirs = other.last("Your plan")
         for label in ("✅ Done", "⏭ Skip", "⏰ Snooze"):
-            toast = await press_answer(
-                api, OTHER, theirs.message_id, nudge.callback_data_for(label)
-            )
+            toast = await other.press_data(theirs, nudge.callback_data_for(label))
             assert toast == texts.STALE_BUTTON
-        await api.wait_until_idle()
         assert await bot.services.repo.history(USER) == before
         assert api.message(USER, nudge.message_id).text == nudge.text
         assert api.calls_to("editMessageText") == []
@@ -77,9 +62,7 @@ async def test_malformed_commands_get_clear_answers_and_change_nothing(
 ) -> None:
     async with onboarded(server, clock, db, DAY.replace(hour=7), "UTC") as chat:
         repo = chat.bot.services.repo
-        await chat.api.wait_until_idle()
         plan, user = await repo.get_plan(USER), await repo.get_user(USER)
-        answered = len(chat.api.messages(USER))
 
         cases = [
             ("/frobnicate", "don't know that command"),
@@ -98,8 +81,7 @@ async def test_malformed_commands_get_clear_answers_and_change_nothing(
             ("x" * 4000, "a lot of text"),
         ]
         for text, needle in cases:
-            await chat.say(text, expect=needle)
-        assert len(chat.api.messages(USER)) == answered + len(cases)  # one answer to each
+            await chat.say(text, expect=needle, only=True)
 
         assert await repo.get_plan(USER) == plan
         assert await repo.get_user(USER) == user
@@ -111,24 +93,14 @@ async def test_stickers_photos_edits_and_groups(
 ) -> None:
     async with onboarded(server, clock, db, DAY.replace(hour=7), "UTC") as chat:
         api, bot = chat.api, chat.bot
-        await api.wait_until_idle()
         plan = await bot.services.repo.get_plan(USER)
 
-        sends: list[Callable[[], int]] = [
-            partial(api.send_sticker, USER),
-            partial(api.send_photo, USER, "my face"),
-        ]
-        for send in sends:  # no Chat step sends these: count the answers by hand
-            since = len(api.messages(USER))
-            send()
-            await wait_text(api, "I can only read text", since)
+        await chat.send_sticker(expect="I can only read text", only=True)
+        await chat.send_photo("my face", expect="I can only read text", only=True)
 
-        mid = api.send_text(USER, "/help")  # Chat.say keeps the id of what it sends: edited below
-        await wait_text(api, "What I can do")
-        await api.wait_until_idle()
+        await chat.say("/help", expect="What I can do")
         said = texts_to(api, USER)
-        api.edit_text(USER, mid, "/set yoga 09:00")
-        await api.wait_until_idle(quiet=0.2)
+        await chat.edit("/set yoga 09:00")
         assert texts_to(api, USER) == said  # an edited command is not run again
         assert await bot.services.repo.get_plan(USER) == plan
 
