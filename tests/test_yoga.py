@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.fakeapi import FakeBotApi
 from bot.fakeapi.state import SentMessage
 from bot.repo import SessionState
 from bot.yoga import MIN_GAP, coach_of
@@ -16,17 +15,12 @@ from schedules.nudges import Outcome
 from schedules.routines import Routine
 from schedules.yoga import session_moves
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import USER, Chat, RunningBot, VirtualClock, make_settings, onboard, onboarded
+from tests.harness import USER, Chat, RunningBot, VirtualClock, onboarded
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAY = date(2026, 11, 26)
 EIGHT = datetime(2026, 11, 26, 8, 0, tzinfo=BERLIN)
 MOVES = session_moves(DAY)
-
-
-async def shows(api: FakeBotApi, message: SentMessage, needle: str, timeout: float = 5.0) -> None:
-    """Wait until the message, as edited, contains ``needle``."""
-    await api.wait_for(lambda: needle in (message.text or ""), timeout, what=repr(needle))
 
 
 async def start_with_yoga_command(chat: Chat) -> SentMessage:
@@ -35,17 +29,11 @@ async def start_with_yoga_command(chat: Chat) -> SentMessage:
     return chat.last("move 1 of 5")
 
 
-async def press_and_see(chat: Chat, message: SentMessage, button: str, needle: str) -> None:
-    """Press a session button and wait for the edit, which the coach paces by ``MIN_GAP``."""
-    await chat.press(message, button)
-    await shows(chat.api, message, needle)
-
-
 async def session_from_the_eight_oclock_nudge(chat: Chat) -> SentMessage:
     """Let the 08:00 yoga nudge go out and press ▶ Start on it; the nudge, now the session."""
     await chat.at(EIGHT + timedelta(seconds=2))
     nudge = chat.nudges("Facial yoga")[-1]
-    await press_and_see(chat, nudge, "▶ Start (5 min)", "move 1 of 5")
+    await chat.press(nudge, "▶ Start (5 min)", expect="move 1 of 5")
     return nudge
 
 
@@ -69,7 +57,7 @@ async def test_a_session_started_from_the_nudge_and_stepped_through_marks_it_don
         assert "▶ Start (5 min)" in nudge.button_labels
         assert "✅ Done" in nudge.button_labels
 
-        await press_and_see(chat, nudge, "▶ Start (5 min)", "move 1 of 5")
+        await chat.press(nudge, "▶ Start (5 min)", expect="move 1 of 5")
         text = nudge.text or ""
         assert MOVES[0].name in text
         assert MOVES[0].hold in text
@@ -80,10 +68,10 @@ async def test_a_session_started_from_the_nudge_and_stepped_through_marks_it_don
         assert nudge.button_labels == ["⏭ Next", "⏹ Stop"]
 
         for step in range(2, 6):
-            await press_and_see(chat, nudge, "⏭ Next", f"move {step} of 5")
+            await chat.press(nudge, "⏭ Next", expect=f"move {step} of 5")
             assert MOVES[step - 1].name in (nudge.text or "")
         assert nudge.button_labels == ["✅ Finish", "⏹ Stop"]
-        await press_and_see(chat, nudge, "✅ Finish", "Session done: 5 moves")
+        await chat.press(nudge, "✅ Finish", expect="Session done: 5 moves")
         assert "marked ✅ done" in (nudge.text or "")
         assert nudge.button_labels == []
 
@@ -98,11 +86,11 @@ async def test_stopping_halfway_records_how_far_the_user_got(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
-        api, bot = chat.api, chat.bot
+        bot = chat.bot
         session_message = await start_with_yoga_command(chat)
         for step in (2, 3):
-            await press_and_see(chat, session_message, "⏭ Next", f"move {step} of 5")
-        await press_and_see(chat, session_message, "⏹ Stop", "Stopped at move 3 of 5 (2 done)")
+            await chat.press(session_message, "⏭ Next", expect=f"move {step} of 5")
+        await chat.press(session_message, "⏹ Stop", expect="Stopped at move 3 of 5 (2 done)")
         assert session_message.button_labels == []
 
         repo = bot.services.repo
@@ -113,10 +101,7 @@ async def test_stopping_halfway_records_how_far_the_user_got(
         assert await repo.nudges_on(USER, DAY) == []
 
         # the old buttons change nothing now
-        mark = api.mark()
-        query = api.press(USER, session_message.message_id, "y:n:1", strict=False)
-        await api.wait_for_call("answerCallbackQuery", after=mark)
-        assert "no longer valid" in str(api.callback_answers[query]["text"])
+        assert "no longer valid" in await chat.press_data(session_message, "y:n:1")
         assert "Stopped at move 3 of 5" in (session_message.text or "")
 
 
@@ -124,13 +109,10 @@ async def test_forged_and_foreign_session_buttons_are_refused_kindly(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
-        api, bot = chat.api, chat.bot
+        bot = chat.bot
         session_message = await start_with_yoga_command(chat)
         for data in ("y:n:999", "y:s:1", "y:q:1", f"y:x:{2**64}"):
-            mark = api.mark()
-            query = api.press(USER, session_message.message_id, data, strict=False)
-            await api.wait_for_call("answerCallbackQuery", after=mark)
-            assert "nothing was changed" in str(api.callback_answers[query]["text"]), data
+            assert "nothing was changed" in await chat.press_data(session_message, data), data
         await chat.say("/yoga", "running already")
         running = await bot.services.repo.running_sessions()
         assert [(s.step, s.state) for s in running] == [(0, SessionState.RUNNING)]
@@ -139,29 +121,21 @@ async def test_forged_and_foreign_session_buttons_are_refused_kindly(
 async def test_a_restart_mid_session_resumes_where_the_clock_says(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(EIGHT - timedelta(minutes=5))
-    settings = make_settings(db, server.api_root)
-    async with RunningBot(settings, clock) as bot:
-        await onboard(api, "Europe/Berlin")
-        chat = Chat(api, bot, clock)
+    async with onboarded(server, clock, db, EIGHT - timedelta(minutes=5), "Europe/Berlin") as chat:
         nudge = await session_from_the_eight_oclock_nudge(chat)
-        await press_and_see(chat, nudge, "⏭ Next", "move 2 of 5")
-        moved_at = clock()
-    api.release_long_polls()
+        await chat.press(nudge, "⏭ Next", expect="move 2 of 5")
 
-    clock.set(moved_at + timedelta(seconds=80))
-    async with RunningBot(settings, clock) as again:
-        coach = coach_of(again.app)
+        await chat.restart(at=clock() + timedelta(seconds=80))
+        coach = coach_of(chat.bot.app)
         await coach.tick()
-        await shows(api, nudge, "move 3 of 5")
+        await chat.sees(nudge, "move 3 of 5")
         assert "0:40 left" in (nudge.text or "") or "0:39 left" in (nudge.text or "")
-        await press_and_see(Chat(api, again, clock), nudge, "⏭ Next", "move 4 of 5")
+        await chat.press(nudge, "⏭ Next", expect="move 4 of 5")
 
         clock.set(clock() + timedelta(minutes=2, seconds=1))
         await coach.tick()
-        await shows(api, nudge, "Session done")
-        [stored] = await again.services.repo.nudges_on(USER, DAY)
+        await chat.sees(nudge, "Session done")
+        [stored] = await chat.bot.services.repo.nudges_on(USER, DAY)
         assert stored.outcome is Outcome.DONE
 
 
@@ -180,7 +154,7 @@ async def test_countdown_and_presses_stay_within_the_per_chat_limit(
         for _ in range(3):
             api.press(USER, session_message.message_id, next_data)
             await coach.tick()
-        await shows(api, session_message, "move 4 of 5")
+        await chat.sees(session_message, "move 4 of 5")
         # then let the real countdown job run for a while
         await asyncio.sleep(11)
         await api.wait_until_idle(quiet=0.3)
@@ -203,9 +177,9 @@ async def test_a_stopped_nudge_session_gives_the_nudge_back_and_yoga_later_finis
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     async with onboarded(server, clock, db, EIGHT - timedelta(minutes=5), "Europe/Berlin") as chat:
-        api, bot = chat.api, chat.bot
+        bot = chat.bot
         nudge = await session_from_the_eight_oclock_nudge(chat)
-        await press_and_see(chat, nudge, "⏹ Stop", "Stopped at move 1 of 5 (0 done)")
+        await chat.press(nudge, "⏹ Stop", expect="Stopped at move 1 of 5 (0 done)")
         assert nudge.button_labels == ["✅ Done", "⏰ Snooze", "⏭ Skip", "▶ Start (5 min)"]
 
         # /yoga later that day runs to the end by the clock and closes the open nudge
@@ -213,7 +187,7 @@ async def test_a_stopped_nudge_session_gives_the_nudge_back_and_yoga_later_finis
         await message_recorded(bot)
         clock.set(clock() + timedelta(minutes=5, seconds=1))
         await coach_of(bot.app).tick()
-        await shows(api, session_message, "Session done: 5 moves")
+        await chat.sees(session_message, "Session done: 5 moves")
         [stored] = await bot.services.repo.nudges_on(USER, DAY)
         assert stored.outcome is Outcome.DONE
 
@@ -221,17 +195,11 @@ async def test_a_stopped_nudge_session_gives_the_nudge_back_and_yoga_later_finis
 async def test_a_session_whose_time_ran_out_long_ago_is_stopped_not_counted_done(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(EIGHT - timedelta(minutes=5))
-    settings = make_settings(db, server.api_root)
-    async with RunningBot(settings, clock) as bot:
-        await onboard(api, "Europe/Berlin")
-        nudge = await session_from_the_eight_oclock_nudge(Chat(api, bot, clock))
-    api.release_long_polls()
+    async with onboarded(server, clock, db, EIGHT - timedelta(minutes=5), "Europe/Berlin") as chat:
+        nudge = await session_from_the_eight_oclock_nudge(chat)
 
-    clock.set(clock() + timedelta(hours=1))
-    async with RunningBot(settings, clock) as again:
-        await coach_of(again.app).tick()
-        await shows(api, nudge, "Stopped at move 5 of 5")
-        nudges = await again.services.repo.nudges_on(USER, DAY)
+        await chat.restart(at=clock() + timedelta(hours=1))
+        await coach_of(chat.bot.app).tick()
+        await chat.sees(nudge, "Stopped at move 5 of 5")
+        nudges = await chat.bot.services.repo.nudges_on(USER, DAY)
         assert [n.outcome for n in nudges if n.routine is Routine.YOGA] == [Outcome.PENDING]
