@@ -257,12 +257,22 @@ class Phone:
     async def press(self, message: SentMessage, button: str, expect: str | None = None) -> str:
         """Press a button under a bot message; returns the toast the bot answered with.
 
-        With ``expect``, also wait until the message, as the bot edits it, contains ``expect``
-        (some edits come after the toast, paced or from a job).
+        With ``expect``, also wait until the user sees ``expect``: in that message as the bot
+        edits it (some edits come after the toast, paced or from a job), or in a new message.
         """
+        since = len(self.api.messages(self.user, include_deleted=True))
         toast = await self._tap(message.message_id, message.callback_data_for(button), strict=True)
         if expect is not None:
-            await self.sees(message, expect)
+
+            def seen() -> bool:
+                edited = self.api.message(self.user, message.message_id)
+                new = self.api.messages(self.user, include_deleted=True)[since:]
+                shown = [edited, *(m for m in new if not m.deleted)]
+                return any(expect in (m.text or m.caption or "") for m in shown)
+
+            await self.api.wait_for(
+                seen, self.patience, what=f"{expect!r} after pressing {button!r}"
+            )
         return toast
 
     async def press_data(self, message: SentMessage | int, data: str) -> str:
