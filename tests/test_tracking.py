@@ -104,7 +104,7 @@ async def test_forget_deletes_everything_and_a_second_yes_changes_nothing(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     async with answered_morning(server, clock, db) as chat:
-        api, bot = chat.api, chat.bot
+        bot = chat.bot
         await chat.say("/forget", "deletes everything")
         confirm = chat.last("deletes everything")
         yes = confirm.callback_data_for(texts.BUTTON_FORGET_YES)
@@ -115,10 +115,7 @@ async def test_forget_deletes_everything_and_a_second_yes_changes_nothing(
         assert await bot.services.repo.get_user(USER) is None
 
         # the confirmation has lost its buttons: press the stale one as an old client would
-        mark = api.mark()
-        api.press(USER, confirm.message_id, yes, strict=False)
-        await api.wait_for_call("answerCallbackQuery", after=mark)
-        await api.wait_until_idle()
+        await chat.press_data(confirm, yes)
         assert await bot.services.repo.get_user(USER) is None
 
 

@@ -7,8 +7,6 @@ miss is asked about; forged button data changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,24 +21,14 @@ from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
     Chat,
-    RunningBot,
     VirtualClock,
-    make_settings,
+    newcomer,
     texts_to,
-    wait_text,
 )
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
 CHICAGO = ZoneInfo("America/Chicago")
 START = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
-
-
-@asynccontextmanager
-async def newcomer(server: FakeBotApiServer, clock: VirtualClock, db: Path) -> AsyncIterator[Chat]:
-    """The running bot at ``START`` and a user who has not typed anything yet."""
-    clock.set(START)
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        yield Chat(server.api, bot, clock)
 
 
 async def zone_of(chat: Chat) -> str | None:
@@ -60,7 +48,7 @@ async def first_yoga_nudge_at(chat: Chat, at: datetime) -> None:
 async def test_india_is_kolkata_and_the_first_nudge_comes_at_eight_there(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    async with newcomer(server, clock, db) as chat:
+    async with newcomer(server, clock, db, START) as chat:
         await chat.say("/start", expect="Which time zone")
         confirm = await chat.say("India", expect="Time zone set to")
         assert "Asia/Kolkata" in confirm
@@ -73,7 +61,7 @@ async def test_india_is_kolkata_and_the_first_nudge_comes_at_eight_there(
 async def test_usa_offers_buttons_and_chicago_sets_nudges_at_eight_chicago_time(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    async with newcomer(server, clock, db) as chat:
+    async with newcomer(server, clock, db, START) as chat:
         await chat.say("/start", expect="Which time zone")
         await chat.say("USA", expect="more than one time zone")
         question = chat.last("more than one time zone")
@@ -83,8 +71,8 @@ async def test_usa_offers_buttons_and_chicago_sets_nudges_at_eight_chicago_time(
         assert all(data.isascii() and len(data.encode()) <= 64 for data in question.callback_data)
         assert await zone_of(chat) is None
 
-        await chat.press(question, "Chicago")
-        confirm = await wait_text(chat.api, "Time zone set to")
+        await chat.press(question, "Chicago", expect="Time zone set to")
+        confirm = chat.last("Time zone set to").text or ""
         assert "America/Chicago" in confirm
         await chat.api.wait_for(lambda: question.buttons == [])  # the choice is made: buttons go
         await first_yoga_nudge_at(chat, datetime(2026, 11, 26, 8, 0, tzinfo=CHICAGO))
@@ -93,27 +81,25 @@ async def test_usa_offers_buttons_and_chicago_sets_nudges_at_eight_chicago_time(
 async def test_a_near_miss_is_asked_and_nothing_is_set_until_yes(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    async with newcomer(server, clock, db) as chat:
+    async with newcomer(server, clock, db, START) as chat:
         await chat.say("/start", expect="Which time zone")
         asked = await chat.say("Berln", expect="Did you mean")
         assert "Berlin, Germany" in asked
         assert "01:00 there now" in asked
         assert await zone_of(chat) is None
 
-        await chat.press(chat.last("Did you mean"), texts.BUTTON_ZONE_NO)
-        await wait_text(chat.api, "nothing changed")
+        await chat.press(chat.last("Did you mean"), texts.BUTTON_ZONE_NO, expect="nothing changed")
         assert await zone_of(chat) is None
 
         await chat.say("I live in Berln", expect="Did you mean")
-        await chat.press(chat.last("Did you mean"), texts.BUTTON_ZONE_YES)
-        await wait_text(chat.api, "Your plan")
+        await chat.press(chat.last("Did you mean"), texts.BUTTON_ZONE_YES, expect="Your plan")
         assert await zone_of(chat) == "Europe/Berlin"
 
 
 async def test_a_typed_yes_or_no_answers_the_did_you_mean(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    async with newcomer(server, clock, db) as chat:
+    async with newcomer(server, clock, db, START) as chat:
         await chat.say("/start", expect="Which time zone")
         await chat.say("kathmandoo", expect="Did you mean")
         await chat.say("no", expect="nothing changed")
@@ -132,8 +118,7 @@ async def test_a_typed_yes_or_no_answers_the_did_you_mean(
         await chat.say("/timezone kathmandoo", expect="Did you mean")
         last_set = chat.last("Time zone set")
         clock.set(START + timedelta(hours=2))  # an hour later "ok" is just a word
-        chat.api.send_text(USER, "ok")  # whatever the bot answers, it sets no zone
-        await chat.api.wait_until_idle()
+        await chat.send("ok")  # whatever the bot answers, it sets no zone
         assert await zone_of(chat) == "Europe/Berlin"
         assert chat.last("Time zone set").message_id == last_set.message_id
 
@@ -141,14 +126,13 @@ async def test_a_typed_yes_or_no_answers_the_did_you_mean(
 async def test_a_question_while_the_zone_is_asked_is_answered_then_the_zone_asked_again(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    async with newcomer(server, clock, db) as chat:
+    async with newcomer(server, clock, db, START) as chat:
         await chat.say("/start", expect="Which time zone")
         await chat.say("how much calcium do I need?", expect="Which time zone")
         chat.last("1,000")  # the question was answered too (this raises if not)
         assert await zone_of(chat) is None
 
-        chat.api.send_text(USER, "okay")  # whatever the bot answers, it sets no zone
-        await chat.api.wait_until_idle()
+        await chat.send("okay")  # whatever the bot answers, it sets no zone
         assert await zone_of(chat) is None
         assert not any("Time zone set" in text for text in texts_to(chat.api, USER))
 
@@ -158,7 +142,7 @@ async def test_a_question_while_the_zone_is_asked_is_answered_then_the_zone_aske
 async def test_offsets_warn_and_timezone_command_uses_the_same_resolver(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    async with newcomer(server, clock, db) as chat:
+    async with newcomer(server, clock, db, START) as chat:
         await chat.say("/start", expect="Which time zone")
         warned = await chat.say("GMT+1", expect="Time zone set to")
         assert "UTC+01:00" in warned
@@ -172,26 +156,23 @@ async def test_offsets_warn_and_timezone_command_uses_the_same_resolver(
 
         await chat.say("/timezone Australia", expect="more than one time zone")
         assert await zone_of(chat) == "UTC+01:00"
-        await chat.press(chat.last("more than one time zone"), "Brisbane")
-        await wait_text(chat.api, "Time zone set to Australia/Brisbane")
+        await chat.press(
+            chat.last("more than one time zone"),
+            "Brisbane",
+            expect="Time zone set to Australia/Brisbane",
+        )
         assert await zone_of(chat) == "Australia/Brisbane"
 
 
 async def test_forged_zone_buttons_change_nothing(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    async with newcomer(server, clock, db) as chat:
-        api = chat.api
+    async with newcomer(server, clock, db, START) as chat:
         await chat.say("/start", expect="Which time zone")
         await chat.say("USA", expect="more than one time zone")
         question = chat.last("more than one time zone")
-        # forged data: Chat.press takes only a button's real label
         for data in ("z:Mars/Base", "z:../../etc/passwd", "z:", "z:UTC+99:00", "z:" + "A" * 62):
-            mark = api.mark()
-            query = api.press(USER, question.message_id, data, strict=False)
-            await api.wait_for_call("answerCallbackQuery", after=mark)
-            assert api.callback_answers[query]["text"] == texts.STALE_BUTTON
-        await api.wait_until_idle()
+            assert await chat.press_data(question, data) == texts.STALE_BUTTON
         assert await zone_of(chat) is None
         assert question.buttons != []
 
