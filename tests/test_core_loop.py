@@ -9,16 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import (
-    USER,
-    Chat,
-    RunningBot,
-    VirtualClock,
-    make_settings,
-    nudges_for,
-    onboarded,
-    texts_to,
-)
+from tests.harness import USER, VirtualClock, newcomer, onboarded, texts_to
 
 KATHMANDU = ZoneInfo("Asia/Kathmandu")
 
@@ -26,9 +17,8 @@ KATHMANDU = ZoneInfo("Asia/Kathmandu")
 async def test_new_user_gets_welcome_disclaimer_zone_question_and_default_plan(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
+    async with newcomer(server, clock, db, clock()) as chat:
+        api = chat.api
         await chat.say("/start", expect="Which time zone")
         plan = await chat.say("kathmandu", expect="Your plan")
         assert "not medical advice" in texts_to(api, USER)[0]
@@ -59,16 +49,13 @@ async def test_kathmandu_nudge_on_time_done_note_and_restart_without_repeat(
 
         await chat.reply(nudge, "felt great, jaw a bit sore", expect="Note saved")
 
-    sent_before = len(nudges_for(api, "Facial yoga"))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
+        sent_before = len(chat.nudges("Facial yoga"))
+        await chat.restart()
         plan = await chat.say("/plan", expect="Your plan")
         assert "Facial yoga: 08:30" in plan
-        api.send_text(USER, "/export")
-        await api.wait_for_call("sendDocument", chat_id=USER)
-        await api.wait_until_idle()
-        assert len(nudges_for(api, "Facial yoga")) == sent_before == 1
-        doc = next(m.document for m in api.messages(USER) if m.document)
+        await chat.say("/export", expect="Your records")
+        assert len(chat.nudges("Facial yoga")) == sent_before == 1
+        doc = chat.last("Your records").document
         assert doc is not None
         assert doc.data is not None
         rows = list(csv.DictReader(io.StringIO(doc.data.decode("utf-8-sig"))))
@@ -88,27 +75,25 @@ async def test_kathmandu_nudge_on_time_done_note_and_restart_without_repeat(
 async def test_downtime_nudge_sent_once_on_start_within_catch_up_and_missed_beyond(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
     start = datetime(2026, 11, 26, 7, 0, tzinfo=KATHMANDU)
     async with onboarded(server, clock, db, start, "Asia/Kathmandu") as chat:
+        api = chat.api
         await chat.say("/set yoga 07:30", expect="Facial yoga set to 07:30")
         await chat.say("/set supplements 04:00 07:45", expect="Calcium + vitamin D set to")
-    settings = make_settings(db, server.api_root)
 
-    # down from 07:00 to 08:10: yoga (07:30) and supplements (07:45) are within the 2 h window
-    clock.set(datetime(2026, 11, 26, 8, 10, tzinfo=KATHMANDU))
-    async with RunningBot(settings, clock):
-        await api.wait_for(lambda: bool(nudges_for(api, "Calcium")), timeout=5)
-        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")), timeout=5)
+        # down from 07:00 to 08:10: yoga (07:30) and supplements (07:45) are within the 2 h window
+        await chat.restart(at=datetime(2026, 11, 26, 8, 10, tzinfo=KATHMANDU))
+        await api.wait_for(lambda: bool(chat.nudges("Calcium")), timeout=5)
+        await api.wait_for(lambda: bool(chat.nudges("Facial yoga")), timeout=5)
         await api.wait_until_idle(quiet=0.3)
-        assert len(nudges_for(api, "Facial yoga")) == 1
-        assert len(nudges_for(api, "Calcium")) == 1
+        assert len(chat.nudges("Facial yoga")) == 1
+        assert len(chat.nudges("Calcium")) == 1
 
-    # a third start sends nothing again
-    async with RunningBot(settings, clock) as third:
+        # a third start sends nothing again
+        await chat.restart()
         await api.wait_until_idle(quiet=0.3)
-        assert len(nudges_for(api, "Facial yoga")) == 1
-        history = await third.services.repo.history(USER)
+        assert len(chat.nudges("Facial yoga")) == 1
+        history = await chat.bot.services.repo.history(USER)
         assert [
             (n.routine.value, n.local_time.strftime("%H:%M"), n.outcome.value) for n in history
         ] == [
