@@ -8,18 +8,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.fakeapi import FakeBotApi
 from bot.offload import RenderPool
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import (
-    USER,
-    RunningBot,
-    VirtualClock,
-    jump,
-    make_settings,
-    nudges_for,
-    onboard,
-)
+from tests.harness import Chat, VirtualClock, onboarded
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -73,11 +64,10 @@ async def test_only_a_few_renders_run_at_once_and_the_loop_stays_free() -> None:
     assert peak == 2
 
 
-async def stats_photo(api: FakeBotApi) -> bytes:
-    mark = api.mark()
-    api.send_text(USER, "/stats")
-    await api.wait_for_call("sendPhoto", chat_id=USER, after=mark)
-    photo = api.last_message(USER).photo
+async def stats_photo(chat: Chat) -> bytes:
+    """/stats; the chart's bytes."""
+    await chat.say("/stats", "Your stats")
+    photo = chat.last("Your stats").photo
     assert photo is not None
     assert photo.data is not None
     return photo.data
@@ -86,17 +76,11 @@ async def stats_photo(api: FakeBotApi) -> bytes:
 async def test_a_reused_stats_chart_never_hides_a_new_answer(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
     eight = datetime(2026, 11, 26, 8, 0, tzinfo=BERLIN)
-    clock.set(eight - timedelta(hours=1))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        await onboard(api, "Europe/Berlin")
-        await jump(bot, clock, eight + timedelta(seconds=2))
-        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
-        first = await stats_photo(api)
-        assert await stats_photo(api) == first
-        nudge = api.message(USER, nudges_for(api, "Facial yoga")[0])
-        mark = api.mark()
-        api.press(USER, nudge.message_id, nudge.callback_data_for("✅ Done"))
-        await api.wait_for_call("editMessageText", chat_id=USER, after=mark)
-        assert await stats_photo(api) != first
+    async with onboarded(server, clock, db, eight - timedelta(hours=1), "Europe/Berlin") as chat:
+        await chat.at(eight + timedelta(seconds=2))
+        [nudge] = chat.nudges("Facial yoga")
+        first = await stats_photo(chat)
+        assert await stats_photo(chat) == first
+        await chat.press(nudge, "✅ Done", expect="✅ done")
+        assert await stats_photo(chat) != first

@@ -8,10 +8,7 @@ from zoneinfo import ZoneInfo
 
 from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
-    USER,
     VirtualClock,
-    jump,
-    nudges_for,
     onboarded,
 )
 
@@ -23,7 +20,7 @@ async def test_new_user_gets_a_friendly_first_answer_then_a_chart_that_explains_
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     async with onboarded(server, clock, db, EIGHT - timedelta(hours=1), "Europe/Berlin") as chat:
-        api, bot = chat.api, chat.bot
+        api = chat.api
 
         first = await chat.say("/stats", "Nothing to chart yet")
         assert "your first nudge: 🧘 Facial yoga, Thu 26 Nov at 08:00." in first
@@ -36,14 +33,11 @@ async def test_new_user_gets_a_friendly_first_answer_then_a_chart_that_explains_
         assert "/on all" in await chat.say("/stats", "Nothing to chart yet")
         await chat.say("/on all", "All your routines are on")
 
-        await jump(bot, clock, EIGHT + timedelta(seconds=2))
-        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")))
+        await chat.at(EIGHT + timedelta(seconds=2))
+        assert chat.nudges("Facial yoga")
         await chat.say("done", "Nice work")
 
-        mark = api.mark()
-        api.send_text(USER, "/stats")
-        await api.wait_for_call("sendPhoto", chat_id=USER, after=mark)
-        caption = api.last_message(USER).caption or ""
+        caption = await chat.say("/stats", "Your stats")
         assert "Facial yoga\n  streak 1 (best 1)" in caption
         strength_lines = [line for line in caption.splitlines() if "Strength" in line]
         assert len(strength_lines) == 1

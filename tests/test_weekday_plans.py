@@ -10,17 +10,11 @@ from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.clock import VirtualClock
-from bot.fakeapi import FakeBotApi
 from bot.repo import MIGRATIONS, PlanEntry, Repository
 from schedules.recurrence import EVERY_DAY
 from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import (
-    USER,
-    RunningBot,
-    nudges_for,
-    onboarded,
-)
+from tests.harness import USER, Chat, RunningBot, onboarded
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SUNDAY_EVENING = datetime(2026, 11, 29, 20, 0, tzinfo=BERLIN)
@@ -33,12 +27,9 @@ def morning(day: int, minute: int = 30) -> datetime:
     return datetime(2026, month, day, 7, minute, 2, tzinfo=BERLIN)
 
 
-async def press_done(api: FakeBotApi) -> None:
+async def press_done(chat: Chat) -> None:
     """Press ✅ Done on the newest facial-yoga nudge and wait for its edit."""
-    nudge = api.message(USER, nudges_for(api, "Facial yoga")[-1])
-    mark = api.mark()
-    api.press(USER, nudge.message_id, nudge.callback_data_for("✅ Done"))
-    await api.wait_for_call("editMessageText", chat_id=USER, after=mark)
+    await chat.press(chat.nudges("Facial yoga")[-1], "✅ Done", expect="✅ done")
 
 
 async def yoga(bot: RunningBot) -> PlanEntry:
@@ -50,7 +41,7 @@ async def test_mon_wed_fri_sends_nothing_on_off_days_and_keeps_the_streak(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     async with onboarded(server, clock, db, SUNDAY_EVENING, "Europe/Berlin") as chat:
-        api, bot = chat.api, chat.bot
+        bot = chat.bot
         await chat.say("/off all", "All your routines are off")
         confirmed = await chat.say("/set yoga 07:30 mon wed fri", "set to")
         assert "Facial yoga set to 07:30 on Mon Wed Fri. Next: Mon 30 Nov 07:30." in confirmed
@@ -60,15 +51,15 @@ async def test_mon_wed_fri_sends_nothing_on_off_days_and_keeps_the_streak(
         sent_on: list[str] = []
         for day in (30, 1, 2, 3, 4):
             await chat.at(morning(day))
-            count = len(nudges_for(api, "Facial yoga"))
+            count = len(chat.nudges("Facial yoga"))
             if count > len(sent_on):
                 sent_on.append(f"{morning(day):%a}")
-                await press_done(api)
+                await press_done(chat)
             if day == 1:
                 today = await chat.say("/today", "Today")
                 assert "Tuesday 01 December" in today
                 assert "Facial yoga rests today (Mon Wed Fri, next Wed 02 Dec 07:30)" in today
-                assert "✅ Facial yoga" not in str(api.last_message(USER).reply_markup)
+                assert "✅ Facial yoga" not in str(chat.last("Today").reply_markup)
         assert sent_on == ["Mon", "Wed", "Fri"]
         stored = await bot.services.repo.history(USER)
         assert {n.local_date for n in stored} == {
@@ -78,10 +69,7 @@ async def test_mon_wed_fri_sends_nothing_on_off_days_and_keeps_the_streak(
         }
 
         await chat.at(morning(5, minute=45))
-        mark = api.mark()
-        api.send_text(USER, "/stats")
-        await api.wait_for_call("sendPhoto", chat_id=USER, after=mark)
-        caption = api.last_message(USER).caption or ""
+        caption = await chat.say("/stats", "Your stats")
         assert "Facial yoga\n  streak 3 (best 3) · 7 days 100% · 30 days 100%" in caption
 
 
@@ -158,16 +146,12 @@ async def test_a_today_button_for_a_day_that_became_a_rest_day_changes_nothing(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     async with onboarded(server, clock, db, morning(30, minute=0), "Europe/Berlin") as chat:
-        api, bot = chat.api, chat.bot
+        bot = chat.bot
         await chat.say("/today", "Today")
-        shown = api.last_message(USER)
-        data = shown.callback_data_for("✅ Facial yoga 08:00")
+        shown = chat.last("Today")
         await chat.say("/set yoga tue thu", "set to")
 
-        mark = api.mark()
-        query = api.press(USER, shown.message_id, data)
-        await api.wait_for_call("answerCallbackQuery", after=mark)
-        assert api.callback_answers[query]["text"] == texts.STALE_BUTTON
+        assert await chat.press(shown, "✅ Facial yoga 08:00") == texts.STALE_BUTTON
         assert await bot.services.repo.history(USER) == []
 
 
