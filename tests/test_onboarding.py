@@ -6,16 +6,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import USER, Chat, RunningBot, VirtualClock, make_settings, wait_text
+from tests.harness import USER, VirtualClock, newcomer
 
 
 async def test_location_offset_city_and_unknown_zone(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
-    clock.set(datetime(2026, 11, 26, 6, 0, tzinfo=UTC))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
+    async with newcomer(server, clock, db, datetime(2026, 11, 26, 6, 0, tzinfo=UTC)) as chat:
+        api, bot = chat.api, chat.bot
         ask = await chat.say("/start", expect="Which time zone")
         [[button, *_], *_] = chat.last("Which time zone").buttons
         assert button.get("request_location") is True
@@ -30,9 +28,7 @@ async def test_location_offset_city_and_unknown_zone(
         await chat.say("Mars/Olympus", expect="couldn't find a time zone")
         assert (await bot.services.repo.get_user(USER)).zone is None  # type: ignore[union-attr]
 
-        # a shared location has no Chat step: the first plan can only follow it
-        api.send_location(USER, 27.7172, 85.3240)
-        plan = await wait_text(api, "Your plan")
+        plan = await chat.share_location(27.7172, 85.3240, expect="Your plan")
         assert "Asia/Kathmandu" in (chat.last("Time zone set").text or "")
         # 06:00 UTC is 11:45 in Kathmandu: today's 08:00 has passed
         assert "Facial yoga: 08:00 — next Fri 27 Nov 08:00" in plan
