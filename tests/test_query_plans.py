@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.repo import USER_TABLES
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import USER, Chat, RunningBot, VirtualClock, make_settings
+from tests.harness import USER, VirtualClock, newcomer
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SUNDAY_EVENING = datetime(2026, 11, 29, 19, 0, 5, tzinfo=BERLIN)
@@ -47,14 +47,12 @@ def other_users(db: Path, count: int) -> None:
 async def test_every_query_of_the_dispatcher_and_the_handlers_uses_an_index(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    api = server.api
     statements: set[str] = set()
     eight = datetime(2026, 11, 26, 8, 0, tzinfo=BERLIN)
-    clock.set(eight - timedelta(hours=1))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+    async with newcomer(server, clock, db, eight - timedelta(hours=1)) as chat:
+        api, bot = chat.api, chat.bot
         other_users(db, 3000)
         await bot.services.repo.trace(statements.add)  # from the start: onboarding runs queries
-        chat = Chat(api, bot, clock)
         await chat.say("/start", expect="Which time zone")
         await chat.say("Europe/Berlin", expect="Your plan")
         await chat.say("/timezone Europe/Berlin", expect="Your plan")
