@@ -332,11 +332,16 @@ class Chat(Phone):
 
 @asynccontextmanager
 async def newcomer(
-    server: FakeBotApiServer, clock: VirtualClock, db: Path, start: datetime, **settings: object
+    server: FakeBotApiServer,
+    clock: VirtualClock,
+    db: Path,
+    start: datetime | None = None,
+    **settings: object,
 ) -> AsyncIterator[Chat]:
-    """The running bot at ``start`` and a user who has not written yet; ``settings`` override
-    the test defaults (``make_settings``)."""
-    clock.set(start)
+    """The running bot (at ``start``, if given) and a user who has not written yet;
+    ``settings`` override the test defaults (``make_settings``)."""
+    if start is not None:
+        clock.set(start)
     bot = RunningBot(make_settings(db, server.api_root, **settings), clock)
     chat = Chat(server.api, bot, clock)
     await chat.bot.start()
