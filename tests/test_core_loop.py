@@ -17,7 +17,7 @@ KATHMANDU = ZoneInfo("Asia/Kathmandu")
 async def test_new_user_gets_welcome_disclaimer_zone_question_and_default_plan(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    async with newcomer(server, clock, db, clock()) as chat:
+    async with newcomer(server, clock, db) as chat:
         api = chat.api
         await chat.say("/start", expect="Which time zone")
         plan = await chat.say("kathmandu", expect="Your plan")

@@ -6,20 +6,19 @@ from pathlib import Path
 
 from bot.texts import DISCLAIMER
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import Chat, RunningBot, VirtualClock, make_settings
+from tests.harness import VirtualClock, newcomer
 
 
 async def test_faq_topics_free_questions_and_one_disclaimer(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(server.api, bot, clock)
+    async with newcomer(server, clock, db) as chat:
         await chat.say("/faq", "Questions about facial bone loss")
         menu = chat.last("Questions about facial bone loss")
         assert len(menu.button_labels) >= 8
         label = next(b for b in menu.button_labels if "Calcium" in b)
 
-        await chat.press(menu, label)
+        await chat.press(menu, label, expect="1,000")
         first = chat.last("1,000").text or ""
         assert "1,300" in first
         assert "500 IU" in first
@@ -41,10 +40,9 @@ async def test_every_answer_fits_one_html_message(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     """The stand-in rejects bad HTML and text over 4096 characters, as Telegram does."""
-    api = server.api
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(api, bot, clock)
-        for entry in bot.services.faq.entries():
+    async with newcomer(server, clock, db) as chat:
+        api = chat.api
+        for entry in chat.bot.services.faq.entries():
             text = await chat.say(entry.question, entry.answer[:40])
             assert len(text) <= 4096
         assert all(call.ok for call in api.calls_to("sendMessage"))

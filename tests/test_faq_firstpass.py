@@ -6,14 +6,13 @@ from pathlib import Path
 
 from bot import texts
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import Chat, RunningBot, VirtualClock, make_settings
+from tests.harness import VirtualClock, newcomer
 
 
 async def test_emergencies_get_a_pointer_to_help_and_no_faq_content(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(server.api, bot, clock)
+    async with newcomer(server, clock, db) as chat:
         for message in (
             "my jaw hurts badly after a fall",
             "I think I broke my cheekbone",
@@ -29,8 +28,7 @@ async def test_emergencies_get_a_pointer_to_help_and_no_faq_content(
 async def test_distress_gets_kindness_and_support_not_a_refusal(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(server.api, bot, clock)
+    async with newcomer(server, clock, db) as chat:
         got = await chat.say("I feel depressed about how old I look", "findahelpline.com")
         assert "doesn't cover" not in got
         assert "sorry" in got.lower()
@@ -39,8 +37,7 @@ async def test_distress_gets_kindness_and_support_not_a_refusal(
 async def test_sore_after_face_yoga_is_advice_to_ease_off_not_an_alarm(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(server.api, bot, clock)
+    async with newcomer(server, clock, db) as chat:
         got = await chat.say("my jaw is sore after face yoga", "Ease off")
         assert "emergency" not in got.lower()
         assert "doctor" in got
@@ -49,8 +46,7 @@ async def test_sore_after_face_yoga_is_advice_to_ease_off_not_an_alarm(
 async def test_small_talk_gets_a_short_kind_reply_pointing_to_help(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(server.api, bot, clock)
+    async with newcomer(server, clock, db) as chat:
         for message in ("hi", "thanks!", "ok", "👍"):
             got = await chat.say(message, "/help")
             assert "rather not guess" not in got
@@ -70,8 +66,7 @@ async def test_a_long_message_asking_three_things_gets_three_answers(
         "face yoga really work, or is it a waste of time? Thanks so much for any help."
     )
     assert 520 <= len(message) <= 700
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(server.api, bot, clock)
+    async with newcomer(server, clock, db) as chat:
         got = await chat.say(message, "20%")
         assert "bone density" in got
         assert "research" in got
@@ -81,8 +76,7 @@ async def test_a_long_message_asking_three_things_gets_three_answers(
 async def test_safety_and_small_talk_come_first_even_while_choosing_a_time_zone(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(server.api, bot, clock)
+    async with newcomer(server, clock, db) as chat:
         await chat.say("/start", "Which time zone")
         got = await chat.say("I'm having chest pain", "emergency")
         assert "zone" not in got.lower()
@@ -93,15 +87,14 @@ async def test_safety_and_small_talk_come_first_even_while_choosing_a_time_zone(
 async def test_faq_buttons_cover_every_article_topic_and_name_the_source(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
-        chat = Chat(server.api, bot, clock)
+    async with newcomer(server, clock, db) as chat:
         await chat.say("/faq", "Questions about facial bone loss")
         menu = chat.last("Questions about facial bone loss")
         labels = set(menu.button_labels)
-        for entry in bot.services.faq.entries():
+        for entry in chat.bot.services.faq.entries():
             if not entry.about_bot:
                 assert entry.topic in labels, entry.topic
         assert {"Smoking", "Regular facials", "How strong is the evidence?"} <= labels
-        await chat.press(menu, "Where is this from?")
+        await chat.press(menu, "Where is this from?", expect="infoaging.org")
         got = chat.last("infoaging.org").text or ""
         assert "Can You Reverse Bone Loss and Reshape the Facial Bone with Facial Exercise?" in got

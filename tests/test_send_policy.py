@@ -23,7 +23,7 @@ async def reply_fails(chat: Chat, command: str, status: int, description: str) -
     """The user sends ``command`` and Telegram refuses the bot's answer; every send after it."""
     chat.api.fail_next("sendMessage", status, description=description, chat_id=USER)
     mark = chat.api.mark()
-    chat.api.send_text(USER, command)
+    await chat.send(command)
 
     def sends() -> list[Call]:
         return [c for c in chat.api.calls[mark:] if c.method == "sendMessage" and c.chat_id == USER]
