@@ -87,10 +87,8 @@ async def test_done_or_skip_typed_alone_answers_the_latest_open_nudge(
         assert "⏭ skipped" in (yoga.text or "")
         assert yoga.button_labels == []
 
-        sent = len(chat.api.messages(USER))
-        nothing_left = await chat.say("Skip", "no open nudge")
+        nothing_left = await chat.say("Skip", "no open nudge", only=True)
         assert "to skip" in nothing_left
-        assert len(chat.api.messages(USER)) == sent + 1  # that answer and nothing else
         assert await outcomes(bot) == {
             Routine.YOGA: Outcome.SKIPPED,
             Routine.SUPPLEMENTS: Outcome.DONE,
