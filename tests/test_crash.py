@@ -13,18 +13,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.fakeapi import FakeBotApi
-from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import (
-    TOKEN,
-    USER,
-    BotProcess,
-    RunningBot,
-    VirtualClock,
-    make_settings,
-    nudges_for,
-    wait_text,
-)
+from tests.harness import TOKEN, USER, BotProcess, Phone, VirtualClock, newcomer, seed_users
 
 KATHMANDU = ZoneInfo("Asia/Kathmandu")
 START_UP = 15.0  # seconds a bot process may take to start polling on a busy machine
@@ -57,12 +47,10 @@ async def stop_cleanly(proc: BotProcess) -> None:
     assert "Traceback" not in err, err[-2000:]
 
 
-async def export_rows(api: FakeBotApi, chat: int = USER) -> list[dict[str, str]]:
-    mark = api.mark()
-    api.send_text(chat, "/export")
-    call = await api.wait_for_call("sendDocument", chat_id=chat, after=mark, timeout=START_UP)
-    assert call.ok
-    doc = next(m.document for m in reversed(api.messages(chat)) if m.document)
+async def export_rows(phone: Phone) -> list[dict[str, str]]:
+    """/export; the rows of the CSV file the bot sent."""
+    await phone.say("/export", "Your records")
+    doc = phone.last("Your records").document
     assert doc is not None
     assert doc.data is not None
     return list(csv.DictReader(io.StringIO(doc.data.decode("utf-8-sig"))))
@@ -72,34 +60,27 @@ async def test_done_survives_kill_9_and_is_not_sent_again(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
+    phone = Phone(api, patience=START_UP)
     due = datetime(2026, 11, 26, 8, 30, tzinfo=KATHMANDU)
     clock.set(due - timedelta(seconds=6))
     with bot_process(db, api, server.api_root, clock) as first:
-        api.send_text(USER, "/start")
-        await wait_text(api, "Which time zone", timeout=START_UP)
-        api.send_text(USER, "Asia/Kathmandu")
-        await wait_text(api, "Your plan")
-        api.send_text(USER, "/set yoga 08:30")
-        await wait_text(api, "Facial yoga set to 08:30")
+        await phone.say("/start", "Which time zone")
+        await phone.say("Asia/Kathmandu", "Your plan")
+        await phone.say("/set yoga 08:30", "Facial yoga set to 08:30")
         assert clock() < due, "set-up took too long for this test's head start"
 
-        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")), timeout=20)
+        await api.wait_for(lambda: bool(phone.nudges("Facial yoga")), timeout=20)
         assert timedelta(0) <= clock() - due < timedelta(seconds=5)
-        nudge = api.message(USER, nudges_for(api, "Facial yoga")[0])
-        mark = api.mark()
-        api.press(USER, nudge.message_id, nudge.callback_data_for("✅ Done"))
-        await api.wait_for_call("editMessageText", chat_id=USER, after=mark)
-        await api.wait_for(lambda: "✅ done" in (api.message(USER, nudge.message_id).text or ""))
+        [nudge] = phone.nudges("Facial yoga")
+        await phone.press(nudge, "✅ Done", expect="✅ done")
         first.kill()
 
     with bot_process(db, api, server.api_root, clock) as second:
-        since = len(api.messages(USER))
-        api.send_text(USER, "/plan")
-        plan = await wait_text(api, "Your plan", since, timeout=START_UP)
+        plan = await phone.say("/plan", "Your plan")
         assert "Facial yoga: 08:30" in plan
-        rows = await export_rows(api)
+        rows = await export_rows(phone)
         await api.wait_until_idle(quiet=0.5)
-        assert len(nudges_for(api, "Facial yoga")) == 1
+        assert len(phone.nudges("Facial yoga")) == 1
         assert len(api.calls_to("sendMessage", chat_id=USER)) == len(api.messages(USER)) - 1
         yoga = [(r["date"], r["scheduled"], r["outcome"]) for r in rows if r["routine"] == "yoga"]
         assert yoga == [("2026-11-26", "08:30", "done")]
@@ -113,12 +94,8 @@ async def test_kill_9_mid_burst_repeats_only_sends_on_the_wire_and_loses_none(
     users = list(range(2001, 2041))
     due = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
     clock.set(due - timedelta(hours=1))
-    async with RunningBot(make_settings(db, server.api_root), clock) as seeding:
-        services = seeding.services
-        for uid in users:
-            user, _ = await services.repo.register(uid, uid, clock())
-            member = await services.actions.set_zone(user, "UTC")
-            await services.actions.set_times(member, Routine.YOGA, [time(8, 0)])
+    async with newcomer(server, clock, db) as seeding:
+        await seed_users(seeding.bot.services, users, at=time(8, 0), zone="UTC")
 
     def delivered() -> Counter[int]:
         """Nudges each user can see in their chat (a send cut off by the kill may still land)."""
@@ -153,40 +130,30 @@ async def test_down_across_a_due_time_catches_up_once_and_misses_beyond_the_wind
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
+    phone = Phone(api, patience=START_UP)
     day = datetime(2026, 11, 26, tzinfo=UTC)
     clock.set(day.replace(hour=5))
     with bot_process(db, api, server.api_root, clock) as first:
-        await onboard_slowly(api)
-        api.send_text(USER, "/set supplements 05:10")
-        await wait_text(api, "Calcium + vitamin D set to 05:10")
-        api.send_text(USER, "/set yoga 08:00")
-        await wait_text(api, "Facial yoga set to 08:00")
+        await phone.say("/start", "Which time zone")
+        await phone.say("UTC", "Your plan")
+        await phone.say("/set supplements 05:10", "Calcium + vitamin D set to 05:10")
+        await phone.say("/set yoga 08:00", "Facial yoga set to 08:00")
         first.kill()
 
     # down from 05:00 to 08:20: supplements (3 h 10 min late) are missed, yoga (20 min) goes out
     clock.set(day.replace(hour=8, minute=20))
     with bot_process(db, api, server.api_root, clock) as second:
-        await api.wait_for(lambda: bool(nudges_for(api, "Facial yoga")), timeout=START_UP)
-        rows = await export_rows(api)
+        await api.wait_for(lambda: bool(phone.nudges("Facial yoga")), timeout=START_UP)
+        rows = await export_rows(phone)
         await api.wait_until_idle(quiet=0.5)
-        assert len(nudges_for(api, "Facial yoga")) == 1
-        assert nudges_for(api, "Calcium") == []
+        assert len(phone.nudges("Facial yoga")) == 1
+        assert phone.nudges("Calcium") == []
         got = sorted((r["routine"], r["scheduled"], r["outcome"]) for r in rows)
         assert got == [("supplements", "05:10", "missed"), ("yoga", "08:00", "pending")]
         await stop_cleanly(second)
 
     with bot_process(db, api, server.api_root, clock) as third:
-        since = len(api.messages(USER))
-        api.send_text(USER, "/help")
-        await wait_text(api, "What I can do", since, timeout=START_UP)
+        await phone.say("/help", "What I can do")
         await api.wait_until_idle(quiet=0.5)
-        assert len(nudges_for(api, "Facial yoga")) == 1
+        assert len(phone.nudges("Facial yoga")) == 1
         await stop_cleanly(third)
-
-
-async def onboard_slowly(api: FakeBotApi) -> None:
-    """onboard() with room for a cold start."""
-    api.send_text(USER, "/start")
-    await wait_text(api, "Which time zone", timeout=START_UP)
-    api.send_text(USER, "UTC")
-    await wait_text(api, "Your plan")
