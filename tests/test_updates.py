@@ -15,15 +15,7 @@ from bot import texts
 from bot.fakeapi import Call, FakeBotApi
 from bot.updates import Limits, Throttle, Verdict
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import (
-    USER,
-    Chat,
-    RunningBot,
-    VirtualClock,
-    make_settings,
-    onboarded,
-    texts_to,
-)
+from tests.harness import USER, VirtualClock, newcomer, onboarded, texts_to
 
 OTHER = 5151
 SLOW_DOWN = texts.slow_down()
@@ -101,7 +93,8 @@ async def test_one_users_updates_run_in_order_so_plan_shows_the_time_just_set(
         api.round_trip = 0.02  # handlers await the network, so out-of-order would show
         since = len(api.messages(USER))
         minutes = range(1, 7)
-        for minute in minutes:  # queued back to back, none waits for an answer
+        # by hand: Chat.say waits for each answer, and the point is that none is waited for
+        for minute in minutes:
             api.send_text(USER, f"/set yoga 06:{minute:02}")
             api.send_text(USER, "/plan")
         await api.wait_for(lambda: len(texts_to(api, USER)) >= since + 2 * len(minutes), 10)
@@ -117,7 +110,7 @@ async def test_different_users_are_answered_side_by_side(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    async with RunningBot(make_settings(db, server.api_root), clock):
+    async with newcomer(server, clock, db):
         api.round_trip = 0.2
         users = range(OTHER, OTHER + 10)
         for user in users:
@@ -132,8 +125,7 @@ async def test_a_flooding_user_is_throttled_and_told_once_while_others_are_answe
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    settings = make_settings(db, server.api_root, user_burst=10, user_per_second=1.0)
-    async with RunningBot(settings, clock):
+    async with newcomer(server, clock, db, user_burst=10, user_per_second=1.0):
         for _ in range(40):
             api.send_text(USER, "/help")
         api.send_text(OTHER, "/help")
@@ -155,10 +147,9 @@ async def test_a_flood_of_button_presses_gets_one_slow_down_toast(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    settings = make_settings(db, server.api_root, user_burst=10, user_per_second=1.0)
-    async with RunningBot(settings, clock) as bot:
-        await Chat(api, bot, clock).say("/faq", expect="")
-        topics = api.last_message(USER)
+    async with newcomer(server, clock, db, user_burst=10, user_per_second=1.0) as chat:
+        await chat.say("/faq", expect="Questions about facial bone loss")
+        topics = chat.last("Questions about facial bone loss")
         presses = [api.press(USER, topics.message_id, topics.callback_data[0]) for _ in range(20)]
         await api.wait_for(
             lambda: any(a["text"] == SLOW_DOWN for a in api.callback_answers.values())
@@ -173,7 +164,7 @@ async def test_a_429_for_one_chat_holds_back_that_chat_only(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    async with RunningBot(make_settings(db, server.api_root), clock):
+    async with newcomer(server, clock, db):
         api.fail_next("sendMessage", 429, retry_after=2, chat_id=USER)
         api.send_text(USER, "/help")
         await api.wait_for(lambda: bool(api.calls_to("sendMessage", chat_id=USER)))
@@ -191,7 +182,7 @@ async def test_after_a_429_a_chat_gets_its_answers_a_second_apart_without_anothe
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    async with RunningBot(make_settings(db, server.api_root), clock):
+    async with newcomer(server, clock, db):
         api.enforce_limits(global_per_second=30, per_chat_per_second=1)
         for _ in range(4):  # four questions at once: Telegram allows one message a second
             api.send_text(USER, "/help")
