@@ -319,8 +319,8 @@ class Chat(Phone):
         return report
 
     async def restart(self, at: datetime | None = None) -> None:
-        """Stop the bot and start it again on the same database and settings; with ``at``, the
-        clock shows that time when it comes back (it was down meanwhile)."""
+        """Stop the bot and start it again on the same database and settings (and the default
+        transport); with ``at``, the clock shows that time when it comes back (it was down)."""
         settings = self.bot.services.settings
         await self.bot.stop()
         self.api.release_long_polls()
@@ -336,13 +336,15 @@ async def newcomer(
     clock: VirtualClock,
     db: Path,
     start: datetime | None = None,
+    *,
+    request: BaseRequest | None = None,
     **settings: object,
 ) -> AsyncIterator[Chat]:
     """The running bot (at ``start``, if given) and a user who has not written yet;
-    ``settings`` override the test defaults (``make_settings``)."""
+    ``settings`` override the test defaults (``make_settings``), ``request`` the transport."""
     if start is not None:
         clock.set(start)
-    bot = RunningBot(make_settings(db, server.api_root, **settings), clock)
+    bot = RunningBot(make_settings(db, server.api_root, **settings), clock, request)
     chat = Chat(server.api, bot, clock)
     await chat.bot.start()
     try:
@@ -358,10 +360,13 @@ async def onboarded(
     db: Path,
     start: datetime,
     zone: str,
+    *,
+    request: BaseRequest | None = None,
     **settings: object,
 ) -> AsyncIterator[Chat]:
-    """The running bot at ``start``, with one user onboarded in ``zone`` on the default plan."""
-    async with newcomer(server, clock, db, start, **settings) as chat:
+    """The running bot at ``start``, with one user onboarded in ``zone`` on the default plan;
+    ``settings`` and ``request`` as for ``newcomer``."""
+    async with newcomer(server, clock, db, start, request=request, **settings) as chat:
         await chat.say("/start", "Which time zone")
         await chat.say(zone, "Your plan")
         yield chat
