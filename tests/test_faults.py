@@ -4,29 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import time as wall
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import HTTPXRequest
 
 from bot.fakeapi import Call, FakeBotApi
-from bot.settings import Settings
 from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
     USER,
-    Chat,
     RunningBot,
     VirtualClock,
     jump,
     make_settings,
+    onboarded,
     until,
 )
 
 DAY = datetime(2026, 11, 26, tzinfo=UTC)
 YOGA_DUE = DAY.replace(hour=8)  # the default plan's facial yoga, in UTC
+SEVEN = DAY.replace(hour=7)  # when the user starts: an hour before that nudge
 HELPER = 777_777
 
 
@@ -39,25 +37,11 @@ def nudge_sends(api: FakeBotApi, chat_id: int) -> list[Call]:
     ]
 
 
-@asynccontextmanager
-async def started(
-    api: FakeBotApi, clock: VirtualClock, settings: Settings, request: BaseRequest | None = None
-) -> AsyncIterator[Chat]:
-    """onboarded() with these settings and transport: one user in UTC at 07:00, before the
-    08:00 yoga nudge."""
-    clock.set(DAY.replace(hour=7))
-    async with RunningBot(settings, clock, request) as bot:
-        chat = Chat(api, bot, clock)
-        await chat.say("/start", expect="Which time zone")
-        await chat.say("UTC", expect="Your plan")
-        yield chat
-
-
 async def test_blocked_user_is_marked_inactive_and_not_nudged_until_they_return(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    async with started(api, clock, make_settings(db, server.api_root)) as chat:
+    async with onboarded(server, clock, db, SEVEN, "UTC") as chat:
         api.fail_next("sendMessage", 403, chat_id=USER)  # only once: a retry would get through
         report = await chat.at(YOGA_DUE + timedelta(seconds=1))
         assert (report.sent, report.failed) == (0, 1)
@@ -89,7 +73,7 @@ async def test_block_update_alone_stops_nudges(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    async with started(api, clock, make_settings(db, server.api_root)) as chat:
+    async with onboarded(server, clock, db, SEVEN, "UTC") as chat:
         api.block(USER)
 
         async def inactive() -> bool:
@@ -107,7 +91,7 @@ async def test_429_retry_after_is_honoured_and_the_nudge_arrives_once(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    async with started(api, clock, make_settings(db, server.api_root)) as chat:
+    async with onboarded(server, clock, db, SEVEN, "UTC") as chat:
         api.fail_next("sendMessage", 429, retry_after=1, chat_id=USER)
         await chat.at(YOGA_DUE + timedelta(seconds=1))
         await api.wait_for(lambda: bool(chat.nudges("Facial yoga")), timeout=6)
@@ -122,7 +106,7 @@ async def test_bad_gateway_twice_then_ok_delivers_once(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    async with started(api, clock, make_settings(db, server.api_root)) as chat:
+    async with onboarded(server, clock, db, SEVEN, "UTC") as chat:
         api.fail_next("sendMessage", 502, times=2, chat_id=USER)
         await chat.at(YOGA_DUE + timedelta(seconds=1))
         await api.wait_for(lambda: bool(chat.nudges("Facial yoga")), timeout=8)
@@ -139,7 +123,7 @@ async def test_send_that_times_out_is_uncertain_and_never_resent(
     api = server.api
     # a 1 s read timeout, so a slow send times out quickly
     request = HTTPXRequest(connection_pool_size=64, read_timeout=1.0)
-    async with started(api, clock, make_settings(db, server.api_root), request) as chat:
+    async with onboarded(server, clock, db, SEVEN, "UTC", request=request) as chat:
         api.set_delay("sendMessage", 1.6)  # the message lands, the answer comes too late
         report = await chat.at(YOGA_DUE + timedelta(seconds=1))
         assert (report.sent, report.failed) == (0, 1)
@@ -203,7 +187,7 @@ async def test_an_unexpected_refusal_fails_that_nudge_only(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    async with started(api, clock, make_settings(db, server.api_root)) as chat:
+    async with onboarded(server, clock, db, SEVEN, "UTC") as chat:
         await chat.say("/set supplements 08:00", expect="set to 08:00")
         api.fail_next("sendMessage", 409, description="Conflict: something odd")
         report = await chat.at(YOGA_DUE + timedelta(seconds=1))
