@@ -1,7 +1,9 @@
 """Concurrent updates: users side by side, each user's updates in order, and the throttle.
 
 The throttle's arithmetic is tested with plain numbers and an explicit clock; the rest end to end
-against the Bot API stand-in, whose transcript shows what users see and in which order.
+against the Bot API stand-in, whose transcript shows what users see and in which order. Those
+send and press by hand on purpose: a ``Chat`` step waits for each answer, and these stories are
+about messages that arrive before any answer (floods, back to back, several users, two taps).
 """
 
 from __future__ import annotations
@@ -93,8 +95,7 @@ async def test_one_users_updates_run_in_order_so_plan_shows_the_time_just_set(
         api.round_trip = 0.02  # handlers await the network, so out-of-order would show
         since = len(api.messages(USER))
         minutes = range(1, 7)
-        # by hand: Chat.say waits for each answer, and the point is that none is waited for
-        for minute in minutes:
+        for minute in minutes:  # queued back to back, none waits for an answer
             api.send_text(USER, f"/set yoga 06:{minute:02}")
             api.send_text(USER, "/plan")
         await api.wait_for(lambda: len(texts_to(api, USER)) >= since + 2 * len(minutes), 10)
