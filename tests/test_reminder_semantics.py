@@ -12,7 +12,7 @@ from bot.clock import VirtualClock
 from schedules.nudges import Outcome
 from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import USER, Chat, onboarded
+from tests.harness import USER, Chat, onboarded, texts_to
 
 BERLIN = ZoneInfo("Europe/Berlin")
 THURSDAY = datetime(2026, 11, 26, tzinfo=BERLIN)
@@ -68,7 +68,7 @@ async def test_a_new_time_after_done_early_is_still_nudged(
     async with berliner(server, clock, db, THURSDAY.replace(hour=7)) as chat:
         today = await chat.say("/today", "Today")
         assert row("08:00", Routine.YOGA, "🕒 later today") in today
-        view = chat.api.last_message(USER)
+        view = chat.last("Today")
         await chat.press(view, texts.done_early_button(Routine.YOGA, time(8, 0)))
         said = await chat.say("/set yoga 08:00 10:00", "set to")
         assert "Next: Thu 26 Nov 10:00" in said
@@ -141,18 +141,14 @@ async def test_no_weekly_summary_while_on_holiday_or_with_every_routine_off(
     async with berliner(server, clock, db, THURSDAY.replace(hour=12)) as chat:
         await chat.say("/pause 5", "Paused")
         await chat.at(sunday.replace(hour=19, second=5))
-        assert not [t for t in _texts(chat) if "Your week" in t]
+        assert not [t for t in texts_to(chat.api, USER) if "Your week" in t]
         await chat.say("/resume", "Welcome back")
         await chat.say("/off all", "off")
         await chat.at(sunday.replace(hour=19, second=5) + timedelta(days=7))
-        assert not [t for t in _texts(chat) if "Your week" in t]
+        assert not [t for t in texts_to(chat.api, USER) if "Your week" in t]
         await chat.say("/on all", "on")
         await chat.at(sunday.replace(hour=19, second=5) + timedelta(days=14))
-        assert len([t for t in _texts(chat) if "Your week" in t]) == 1
-
-
-def _texts(chat: Chat) -> list[str]:
-    return [m.text or "" for m in chat.api.messages(USER)]
+        assert len([t for t in texts_to(chat.api, USER) if "Your week" in t]) == 1
 
 
 async def test_a_press_on_a_three_day_old_nudge_is_too_old_and_changes_nothing(

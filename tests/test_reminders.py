@@ -7,7 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import USER, VirtualClock, onboarded
+from tests.harness import USER, VirtualClock, onboarded, texts_to
 
 BERLIN = ZoneInfo("Europe/Berlin")
 EIGHT = datetime(2026, 11, 26, 8, 0, tzinfo=BERLIN)
@@ -68,7 +68,7 @@ async def test_weekly_summary_on_sunday_evening_and_its_opt_out(
             await chat.at(EIGHT + timedelta(days=day, seconds=2))
         sunday = datetime(2026, 11, 29, 19, 0, 5, tzinfo=BERLIN)
         await chat.at(sunday - timedelta(minutes=1))
-        assert not [t for t in (m.text or "" for m in api.messages(USER)) if "Your week" in t]
+        assert not [t for t in texts_to(api, USER) if "Your week" in t]
         await chat.at(sunday)
         summary = chat.last("Your week")
         # Thu done; Fri and Sat missed; Sunday's is still open, so it doesn't count yet

@@ -132,7 +132,7 @@ async def test_a_user_who_blocks_the_bot_mid_yoga_session_is_no_longer_nudged(
 ) -> None:
     async with onboarded(server, clock, db, DAY.replace(hour=7), "UTC") as chat:
         await chat.say("/yoga", "move 1 of 5")
-        session = chat.api.last_message(USER)
+        session = chat.last("move 1 of 5")
         repo = chat.bot.services.repo
 
         async def recorded() -> bool:
