@@ -8,13 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.fakeapi import FakeBotApi
 from tests.botapi_http import FakeBotApiServer
-from tests.harness import (
-    USER,
-    VirtualClock,
-    jump,
-    onboarded,
-    texts_to,
-)
+from tests.harness import USER, VirtualClock, onboarded, texts_to
 
 BERLIN = ZoneInfo("Europe/Berlin")
 THURSDAY = datetime(2026, 11, 26, 7, 0, tzinfo=BERLIN)
@@ -45,11 +39,10 @@ async def test_summary_off_then_on_again_from_the_next_sunday(
 
         await chat.say("/summary off", "no more weekly summaries")
         assert "Weekly summary is off" in await chat.say("/summary", "Weekly summary")
-        await jump(bot, clock, SUNDAY_EVENING)
-        await api.wait_until_idle()
+        await chat.at(SUNDAY_EVENING)
         assert summaries(api) == []
 
         on = await chat.say("/summary on", "Weekly summary is on")
         assert "the next one comes Sun 06 Dec at 19:00" in on
-        await jump(bot, clock, SUNDAY_EVENING + timedelta(days=7))
-        await api.wait_for(lambda: len(summaries(api)) == 1, what="one weekly summary")
+        await chat.at(SUNDAY_EVENING + timedelta(days=7))
+        assert len(summaries(api)) == 1
