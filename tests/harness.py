@@ -106,34 +106,11 @@ def texts_to(api: FakeBotApi, chat_id: int) -> list[str]:
     return [m.text or m.caption or "" for m in api.messages(chat_id)]
 
 
-def nudges_for(api: FakeBotApi, label: str) -> list[int]:
-    """Message ids of the nudges (messages with a Done button) naming a routine."""
-    return [
-        m.message_id
-        for m in api.messages(USER)
-        if label in (m.text or "")
-        and "Reply to this message" in ((m.history[0] if m.history else m.text) or "")
-    ]
-
-
-async def wait_text(api: FakeBotApi, needle: str, since: int = 0, timeout: float = 5.0) -> str:
-    """Wait for a bot message (the ``since``-th or later) containing ``needle``; return it."""
-    found: list[str] = []
-
-    def seen() -> bool:
-        found[:] = [t for t in texts_to(api, USER)[since:] if needle in t]
-        return bool(found)
-
-    await api.wait_for(seen, timeout, what=f"a message containing {needle!r}")
-    return found[-1]
-
-
 async def onboard(api: FakeBotApi, zone: str = "Asia/Kathmandu") -> None:
     """/start, then answer the time-zone question."""
-    api.send_text(USER, "/start")
-    await wait_text(api, "Which time zone")
-    api.send_text(USER, zone)
-    await wait_text(api, "Your plan")
+    phone = Phone(api)
+    await phone.say("/start", "Which time zone")
+    await phone.say(zone, "Your plan")
 
 
 async def until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
@@ -183,7 +160,7 @@ class Phone:
         With ``only``, that answer must be the one message the bot sent back.
         """
         send = partial(self.api.send_text, self.user, text, reply_to=reply_to)
-        return await self._exchange(send, repr(text), expect, only=only)
+        return await self._exchange(send, repr(text[:60]), expect, only=only)
 
     async def reply(self, message: SentMessage, text: str, expect: str) -> str:
         """Reply to one of the bot's messages; returns the bot's answer containing ``expect``."""
@@ -367,8 +344,7 @@ async def onboarded(
     """The running bot at ``start``, with one user onboarded in ``zone`` on the default plan;
     ``settings`` and ``request`` as for ``newcomer``."""
     async with newcomer(server, clock, db, start, request=request, **settings) as chat:
-        await chat.say("/start", "Which time zone")
-        await chat.say(zone, "Your plan")
+        await onboard(chat.api, zone)
         yield chat
 
 
