@@ -1,6 +1,7 @@
 """Choose the FAQ classifier's settings by grouped cross-validation on the tunable questions.
 
 Run: .venv/bin/python -m bench.faq_cv [--folds 5] [--holdout fresh|fresh2] [--set key=value ...]
+     [--show]
 
 Every tunable labelled question (``tests/data/faq_real.tsv``, ``faq_eval.tsv``,
 ``faq_fresh.tsv`` and ``faq_fresh2.tsv``) is put in a group: questions from one page share a
@@ -123,6 +124,7 @@ def main() -> None:
         help="hold out faq_fresh.tsv or faq_fresh2.tsv whole",
     )
     parser.add_argument("--set", action="append", default=[], help="classifier key=value")
+    parser.add_argument("--show", action="store_true", help="list the misses at the set gate")
     args = parser.parse_args()
 
     raw = resources.files("bot").joinpath("data/faq.json").read_text(encoding="utf-8")
@@ -134,6 +136,7 @@ def main() -> None:
     base = written(rows)
     holdout = f"faq_{args.holdout}.tsv" if args.holdout else ""
     ranked: list[tuple[str, list[tuple[str, float]]]] = []
+    asked: list[str] = []
     train_s: list[float] = []
     dropped = 0
     for held in folds_of(rows, args.folds, holdout):
@@ -147,6 +150,7 @@ def main() -> None:
         train_s.append(time.perf_counter() - start)
         for i in held:
             ranked.append((rows[i][1], index.scores(rows[i][0])))
+            asked.append(rows[i][0])
     n_in = sum(expected != "none" for expected, _ in ranked)
     n_out = len(ranked) - n_in
     print(
@@ -171,6 +175,14 @@ def main() -> None:
         best = max(best, (min(rate_in, rate_out), cells))
         print(f"{cells}{rate_in:>17.1%}{rate_out:>11.1%}")
     print(f"best worse-of-two {best[0]:.1%} at max_none, min_prob, min_margin ={best[1]}")
+    if args.show:
+        model = data["classifier"]
+        gate = Gate(float(model["max_none"]), float(model["min_prob"]), float(model["min_margin"]))
+        for question, (expected, scores) in zip(asked, ranked, strict=True):
+            got = gate.pick(scores) or "none"
+            if got != expected:
+                top = ", ".join(f"{label} {p:.2f}" for label, p in scores[:3]) or "hard gate"
+                print(f"  {question!r}: expected {expected}, got {got} ({top})")
 
 
 if __name__ == "__main__":

@@ -145,7 +145,11 @@ class _Normaliser:
         return any(p.search(text) for p in self._injection)
 
     def _correct(self, word: str) -> str:
-        """Fix a likely typo against the known vocabulary (same first letter, 1-2 edits)."""
+        """Fix a likely typo against the known vocabulary (same first letter, 1-2 edits).
+
+        A guess never lands on a blocked word: "infections" is not a typo of "injections",
+        and a refusal should come from what was written, not from a correction.
+        """
         if not word.isalpha() or len(word) < 6 or word in self._known:
             return word
         if _stem(word) in self._known_stems:
@@ -157,7 +161,9 @@ class _Normaliser:
             scorer=DamerauLevenshtein.distance,
             score_cutoff=limit,
         )
-        return word if found is None else found[0]
+        if found is None or self._canonical(found[0]) in self._blocked:
+            return word
+        return found[0]
 
     def _canonical(self, word: str) -> str:
         """Map one surface word to its canonical token (synonym, else stem)."""

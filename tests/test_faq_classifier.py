@@ -213,3 +213,10 @@ def test_neighbouring_entries_pool_against_off_topic() -> None:
     assert gate.pick([("none", 0.45), ("bone_changes", 0.15), ("cause", 0.14)]) is None
     assert Gate(0.5, 0.2, 0.2).pick(split) is None
     assert gate.pick([]) is None
+
+
+def test_a_typo_guess_never_turns_a_real_word_into_a_blocked_one(index: FaqIndex) -> None:
+    """'infections' is one edit from the blocked 'injections'; the question is about implants."""
+    ranked = index.scores("How often do cheek implant infections or serious problems happen?")
+    assert ranked, "declined by a hard gate"
+    assert index.scores("how much do botox injections cost?") == []
