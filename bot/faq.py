@@ -117,10 +117,14 @@ class _Normaliser:
         self._blocked = frozenset(blocked)
         # an intent named "blocked" marks a question the article can't answer (a price, how a
         # surgery is performed) however on-topic its words are
+        # one alternation per intent: a token is marked once however many of its patterns
+        # match, and a message is scanned once per intent rather than once per pattern
         self._intents = tuple(
-            (re.compile(pattern), _BLOCKED if token == "blocked" else token)
+            (
+                re.compile("|".join(f"(?:{p})" for p in patterns)),
+                _BLOCKED if token == "blocked" else token,
+            )
             for token, patterns in data["intents"].items()
-            for pattern in patterns
         )
         self._max_raw = max(len(k) for k in self._phrases_raw)
         self._max_phrase = max(len(k) for k in self._phrases)
