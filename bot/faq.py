@@ -126,8 +126,8 @@ class _Normaliser:
             )
             for token, patterns in data["intents"].items()
         )
-        self._max_raw = max(len(k) for k in self._phrases_raw)
-        self._max_phrase = max(len(k) for k in self._phrases)
+        self._max_raw = _longest_by_first(self._phrases_raw)
+        self._max_phrase = _longest_by_first(self._phrases)
         self._injection = tuple(
             re.compile(pattern, re.IGNORECASE) for pattern in data["injection_patterns"]
         )
@@ -183,13 +183,19 @@ class _Normaliser:
 
     @staticmethod
     def _replace(
-        words: Sequence[str], table: dict[tuple[str, ...], tuple[str, ...]], longest: int
+        words: Sequence[str],
+        table: dict[tuple[str, ...], tuple[str, ...]],
+        longest: dict[str, int],
     ) -> list[str]:
-        """Replace the longest matching phrases from ``table``, left to right."""
+        """Replace the longest matching phrases from ``table``, left to right.
+
+        ``longest`` gives, per first word, the longest phrase starting with it, so the many
+        words that start no phrase cost one dictionary look-up.
+        """
         out: list[str] = []
         i = 0
         while i < len(words):
-            for size in range(min(longest, len(words) - i), 0, -1):
+            for size in range(min(longest.get(words[i], 0), len(words) - i), 0, -1):
                 repl = table.get(tuple(words[i : i + size]))
                 if repl is not None:
                     out.extend(repl)
@@ -252,7 +258,13 @@ class _Features:
     something else reads as such even when most of its words are the article's.
     """
 
-    def __init__(self, norm: _Normaliser, vocab: frozenset[str], texts: Sequence[str]) -> None:
+    def __init__(
+        self,
+        norm: _Normaliser,
+        vocab: frozenset[str],
+        texts: Sequence[str],
+        char_ngrams: tuple[int, int],
+    ) -> None:
         self._norm = norm
         self._vocab = vocab
         self._words = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, dtype=np.float32)
@@ -260,7 +272,11 @@ class _Features:
             analyzer=_bigrams, sublinear_tf=True, min_df=2, dtype=np.float32
         )
         self._chars = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, dtype=np.float32
+            analyzer="char_wb",
+            ngram_range=char_ngrams,
+            sublinear_tf=True,
+            min_df=2,
+            dtype=np.float32,
         )
         words = [self.words(t) for t in texts]
         raw = [_raw_text(t) for t in texts]
@@ -346,7 +362,8 @@ class FaqIndex:
             texts.append(text)
             labels.append(label)
         model = data["classifier"]
-        self._features = _Features(self._norm, frozenset(vocab), texts)
+        low, high = model.get("char_ngrams", (2, 5))
+        self._features = _Features(self._norm, frozenset(vocab), texts, (int(low), int(high)))
         self._model = LogisticRegression(
             C=float(model["C"]),
             solver="newton-cg",
@@ -430,6 +447,15 @@ class FaqIndex:
         """Return the entry the classifier is confident about, or None when a gate declines."""
         best = self._gate.pick(self.scores(question))
         return None if best is None else self._by_id[best]
+
+
+def _longest_by_first(table: dict[tuple[str, ...], tuple[str, ...]]) -> dict[str, int]:
+    """Map each phrase's first word to the length of the longest phrase starting with it."""
+    longest: dict[str, int] = {}
+    for phrase in table:
+        if phrase:
+            longest[phrase[0]] = max(longest.get(phrase[0], 0), len(phrase))
+    return longest
 
 
 def _bigrams(text: str) -> list[str]:
