@@ -220,3 +220,25 @@ def test_a_typo_guess_never_turns_a_real_word_into_a_blocked_one(index: FaqIndex
     ranked = index.scores("How often do cheek implant infections or serious problems happen?")
     assert ranked, "declined by a hard gate"
     assert index.scores("how much do botox injections cost?") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("why are jowls forming on my face in my fifties", "bone_changes"),
+        ("what are the complications of chin implants", "implants"),
+        ("is face gym worth doing", "exercise"),
+        ("my face looks older though my weight is the same", "face_thinner"),
+        ("do men lose facial bone more slowly than women", "women_menopause"),
+        ("how long does the snooze last on an android alarm", None),
+        ("why do we lose height as we age", None),
+        ("what causes eye bags", None),
+    ],
+)
+def test_the_words_real_askers_use_reach_the_right_entry(
+    index: FaqIndex, question: str, expected: str | None
+) -> None:
+    """Jowls, implant complications, face gym, men vs women; other apps' snooze, height loss
+    and eye bags are not the article's. Fresh2's misses were of these kinds."""
+    got = index.answer(question)
+    assert (None if got is None else got.id) == expected, question
