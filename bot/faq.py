@@ -9,7 +9,7 @@ entry plus an explicit "none" class of off-topic questions near the article) and
 in the JSON. The word features come from a normaliser (typo correction with rapidfuzz, Snowball
 stemming, a small synonym table and intent tokens for the kind of thing asked: an upper limit,
 an age, which foods or moves, how soon, the source). An answer is given only when the message
-names no blocked topic, the entries together are likelier than "none" (pooled, so two
+names no blocked topic, the entries together have enough probability against "none" (pooled, so two
 neighbouring entries splitting an in-scope question do not turn it into a refusal), and the
 likeliest entry is likely enough; otherwise the bot declines. Hand-tuned tables fitted the
 questions they were tuned on and little else; a classifier trained on many varied phrasings
