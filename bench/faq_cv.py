@@ -1,20 +1,22 @@
 """Choose the FAQ classifier's settings by grouped cross-validation on the tunable questions.
 
-Run: .venv/bin/python -m bench.faq_cv [--folds 5] [--holdout fresh] [--set key=value ...]
+Run: .venv/bin/python -m bench.faq_cv [--folds 5] [--holdout fresh|fresh2] [--set key=value ...]
+     [--show]
 
-Every tunable labelled question (``tests/data/faq_real.tsv``, ``faq_eval.tsv`` and
-``faq_fresh.tsv``) is put in a group: questions from one page share a group, and so do
-questions that are near copies of each other (paraphrases of one question), so a fold never
-holds a question whose twin the classifier trained on. For each fold the classifier trains on
-the knowledge base's phrasings, the written rows of ``bot/data/faq_train.tsv`` and the other
-folds, and is asked about the held-out fold. Written rows that are near copies of a held-out
-question are left out of that fold's training too, so writing a paraphrase of a labelled
-question does not inflate the figure. ``--holdout fresh`` instead holds out the newest real set
-(``faq_fresh.tsv``) whole, the way a new judging set is measured. It prints in-scope right and
-out-of-scope declined for a grid of gates (``bot.faq.Gate``: the most "none" may have, the
-least the top entry must have, its lead over the next entry) and the training time;
-``--set C=5`` and the like override the ``classifier`` settings of ``bot/data/faq.json`` to
-compare models in one command.
+Every tunable labelled question (``tests/data/faq_real.tsv``, ``faq_eval.tsv``,
+``faq_fresh.tsv`` and ``faq_fresh2.tsv``) is put in a group: questions from one page share a
+group, and so do questions that are near copies of each other (paraphrases of one question), so
+a fold never holds a question whose twin the classifier trained on. For each fold the
+classifier trains on the knowledge base's phrasings, the written rows of
+``bot/data/faq_train.tsv`` and the other folds, and is asked about the held-out fold. Written
+rows that are near copies of a held-out question are left out of that fold's training too, so
+writing a paraphrase of a labelled question does not inflate the figure. ``--holdout fresh2``
+instead holds out the newest real tunable set (``faq_fresh2.tsv``) whole, the way a new judging
+set is measured (``--holdout fresh`` the one before it); its copies in the training rows are
+left out with it. It prints in-scope right and out-of-scope declined for a grid of gates
+(``bot.faq.Gate``: the most "none" may have, the least the top entry must have, its lead over
+the next entry) and the training time; ``--set C=5`` and the like override the ``classifier``
+settings of ``bot/data/faq.json`` to compare models in one command.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from bot.faq import FaqIndex, Gate, read_examples
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
-SETS = ("faq_real.tsv", "faq_eval.tsv", "faq_fresh.tsv")
+SETS = ("faq_real.tsv", "faq_eval.tsv", "faq_fresh.tsv", "faq_fresh2.tsv")
 NONES = (0.4, 0.5, 0.6, 0.7)
 PROBS = (0.0, 0.2, 0.3, 0.4)
 MARGINS = (0.0, 0.1)
@@ -116,9 +118,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument(
-        "--holdout", choices=("", "fresh"), default="", help="hold out faq_fresh.tsv whole"
+        "--holdout",
+        choices=("", "fresh", "fresh2"),
+        default="",
+        help="hold out faq_fresh.tsv or faq_fresh2.tsv whole",
     )
     parser.add_argument("--set", action="append", default=[], help="classifier key=value")
+    parser.add_argument("--show", action="store_true", help="list the misses at the set gate")
     args = parser.parse_args()
 
     raw = resources.files("bot").joinpath("data/faq.json").read_text(encoding="utf-8")
@@ -130,6 +136,7 @@ def main() -> None:
     base = written(rows)
     holdout = f"faq_{args.holdout}.tsv" if args.holdout else ""
     ranked: list[tuple[str, list[tuple[str, float]]]] = []
+    asked: list[str] = []
     train_s: list[float] = []
     dropped = 0
     for held in folds_of(rows, args.folds, holdout):
@@ -143,6 +150,7 @@ def main() -> None:
         train_s.append(time.perf_counter() - start)
         for i in held:
             ranked.append((rows[i][1], index.scores(rows[i][0])))
+            asked.append(rows[i][0])
     n_in = sum(expected != "none" for expected, _ in ranked)
     n_out = len(ranked) - n_in
     print(
@@ -167,6 +175,14 @@ def main() -> None:
         best = max(best, (min(rate_in, rate_out), cells))
         print(f"{cells}{rate_in:>17.1%}{rate_out:>11.1%}")
     print(f"best worse-of-two {best[0]:.1%} at max_none, min_prob, min_margin ={best[1]}")
+    if args.show:
+        model = data["classifier"]
+        gate = Gate(float(model["max_none"]), float(model["min_prob"]), float(model["min_margin"]))
+        for question, (expected, scores) in zip(asked, ranked, strict=True):
+            got = gate.pick(scores) or "none"
+            if got != expected:
+                top = ", ".join(f"{label} {p:.2f}" for label, p in scores[:3]) or "hard gate"
+                print(f"  {question!r}: expected {expected}, got {got} ({top})")
 
 
 if __name__ == "__main__":

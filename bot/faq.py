@@ -9,7 +9,7 @@ entry plus an explicit "none" class of off-topic questions near the article) and
 in the JSON. The word features come from a normaliser (typo correction with rapidfuzz, Snowball
 stemming, a small synonym table and intent tokens for the kind of thing asked: an upper limit,
 an age, which foods or moves, how soon, the source). An answer is given only when the message
-names no blocked topic, the entries together are likelier than "none" (pooled, so two
+names no blocked topic, the entries together have enough probability against "none" (pooled, so two
 neighbouring entries splitting an in-scope question do not turn it into a refusal), and the
 likeliest entry is likely enough; otherwise the bot declines. Hand-tuned tables fitted the
 questions they were tuned on and little else; a classifier trained on many varied phrasings
@@ -117,13 +117,17 @@ class _Normaliser:
         self._blocked = frozenset(blocked)
         # an intent named "blocked" marks a question the article can't answer (a price, how a
         # surgery is performed) however on-topic its words are
+        # one alternation per intent: a token is marked once however many of its patterns
+        # match, and a message is scanned once per intent rather than once per pattern
         self._intents = tuple(
-            (re.compile(pattern), _BLOCKED if token == "blocked" else token)
+            (
+                re.compile("|".join(f"(?:{p})" for p in patterns)),
+                _BLOCKED if token == "blocked" else token,
+            )
             for token, patterns in data["intents"].items()
-            for pattern in patterns
         )
-        self._max_raw = max(len(k) for k in self._phrases_raw)
-        self._max_phrase = max(len(k) for k in self._phrases)
+        self._max_raw = _longest_by_first(self._phrases_raw)
+        self._max_phrase = _longest_by_first(self._phrases)
         self._injection = tuple(
             re.compile(pattern, re.IGNORECASE) for pattern in data["injection_patterns"]
         )
@@ -145,7 +149,11 @@ class _Normaliser:
         return any(p.search(text) for p in self._injection)
 
     def _correct(self, word: str) -> str:
-        """Fix a likely typo against the known vocabulary (same first letter, 1-2 edits)."""
+        """Fix a likely typo against the known vocabulary (same first letter, 1-2 edits).
+
+        A guess never lands on a blocked word: "infections" is not a typo of "injections",
+        and a refusal should come from what was written, not from a correction.
+        """
         if not word.isalpha() or len(word) < 6 or word in self._known:
             return word
         if _stem(word) in self._known_stems:
@@ -157,7 +165,9 @@ class _Normaliser:
             scorer=DamerauLevenshtein.distance,
             score_cutoff=limit,
         )
-        return word if found is None else found[0]
+        if found is None or self._canonical(found[0]) in self._blocked:
+            return word
+        return found[0]
 
     def _canonical(self, word: str) -> str:
         """Map one surface word to its canonical token (synonym, else stem)."""
@@ -173,13 +183,19 @@ class _Normaliser:
 
     @staticmethod
     def _replace(
-        words: Sequence[str], table: dict[tuple[str, ...], tuple[str, ...]], longest: int
+        words: Sequence[str],
+        table: dict[tuple[str, ...], tuple[str, ...]],
+        longest: dict[str, int],
     ) -> list[str]:
-        """Replace the longest matching phrases from ``table``, left to right."""
+        """Replace the longest matching phrases from ``table``, left to right.
+
+        ``longest`` gives, per first word, the longest phrase starting with it, so the many
+        words that start no phrase cost one dictionary look-up.
+        """
         out: list[str] = []
         i = 0
         while i < len(words):
-            for size in range(min(longest, len(words) - i), 0, -1):
+            for size in range(min(longest.get(words[i], 0), len(words) - i), 0, -1):
                 repl = table.get(tuple(words[i : i + size]))
                 if repl is not None:
                     out.extend(repl)
@@ -242,7 +258,13 @@ class _Features:
     something else reads as such even when most of its words are the article's.
     """
 
-    def __init__(self, norm: _Normaliser, vocab: frozenset[str], texts: Sequence[str]) -> None:
+    def __init__(
+        self,
+        norm: _Normaliser,
+        vocab: frozenset[str],
+        texts: Sequence[str],
+        char_ngrams: tuple[int, int],
+    ) -> None:
         self._norm = norm
         self._vocab = vocab
         self._words = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, dtype=np.float32)
@@ -250,7 +272,11 @@ class _Features:
             analyzer=_bigrams, sublinear_tf=True, min_df=2, dtype=np.float32
         )
         self._chars = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, dtype=np.float32
+            analyzer="char_wb",
+            ngram_range=char_ngrams,
+            sublinear_tf=True,
+            min_df=2,
+            dtype=np.float32,
         )
         words = [self.words(t) for t in texts]
         raw = [_raw_text(t) for t in texts]
@@ -336,7 +362,8 @@ class FaqIndex:
             texts.append(text)
             labels.append(label)
         model = data["classifier"]
-        self._features = _Features(self._norm, frozenset(vocab), texts)
+        low, high = model.get("char_ngrams", (2, 5))
+        self._features = _Features(self._norm, frozenset(vocab), texts, (int(low), int(high)))
         self._model = LogisticRegression(
             C=float(model["C"]),
             solver="newton-cg",
@@ -420,6 +447,15 @@ class FaqIndex:
         """Return the entry the classifier is confident about, or None when a gate declines."""
         best = self._gate.pick(self.scores(question))
         return None if best is None else self._by_id[best]
+
+
+def _longest_by_first(table: dict[tuple[str, ...], tuple[str, ...]]) -> dict[str, int]:
+    """Map each phrase's first word to the length of the longest phrase starting with it."""
+    longest: dict[str, int] = {}
+    for phrase in table:
+        if phrase:
+            longest[phrase[0]] = max(longest.get(phrase[0], 0), len(phrase))
+    return longest
 
 
 def _bigrams(text: str) -> list[str]:
