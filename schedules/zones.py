@@ -498,10 +498,12 @@ def _fold_iana(text: str) -> str:
 
 def _normalize(text: str) -> str:
     """Accent-, case- and punctuation-insensitive form of a place name."""
+    # a name of one word (most of the city tables' 400,000) has nothing to replace or strip
     if text.isascii():  # the common case, ten times faster
-        return _NOT_ALNUM.sub(" ", text.lower()).strip()
-    decomposed = unicodedata.normalize("NFKD", text).translate(_combining_marks())
-    return _NOT_WORD.sub(" ", decomposed.casefold()).strip()
+        lowered = text.lower()
+        return lowered if lowered.isalnum() else _NOT_ALNUM.sub(" ", lowered).strip()
+    folded = unicodedata.normalize("NFKD", text).translate(_combining_marks()).casefold()
+    return folded if folded.isalnum() else _NOT_WORD.sub(" ", folded).strip()
 
 
 @cache
@@ -610,7 +612,8 @@ def _common_words() -> frozenset[str]:
 @cache
 def _city_index() -> dict[str, tuple[_Place, ...]]:
     """Normalized city name or alternate name to its places, most populous first."""
-    index: dict[str, list[_Place]] = {}
+    # Tuples from the start: nine keys in ten name one place, and need no list, copy or sort.
+    index: dict[str, tuple[_Place, ...]] = {}
     for city in _cities():
         zone = city.get("timezone") or ""
         if zone not in _available_zones():
@@ -622,7 +625,7 @@ def _city_index() -> dict[str, tuple[_Place, ...]]:
         admin1 = str(city.get("admin1code") or "")
         if primary:
             place = _Place(population, zone, country, admin1, primary, name, alternate=False)
-            index.setdefault(primary, []).append(place)
+            index[primary] = (*index.get(primary, ()), place)
         # Short Latin alternate names are mostly airport codes and stray words ("YES", "No").
         alternates = {
             key
@@ -633,14 +636,14 @@ def _city_index() -> dict[str, tuple[_Place, ...]]:
         }
         known_as = _Place(population, zone, country, admin1, primary, name, alternate=True)
         for key in alternates:
-            index.setdefault(key, []).append(known_as)
+            index[key] = (*index.get(key, ()), known_as)
     for alias, zone in _CITY_ABBREVIATIONS.items():
         name = zone.rsplit("/", 1)[-1].replace("_", " ")
-        index[alias] = [_Place(0, zone, "", "", alias, name, alternate=False)]
-    return {
-        key: tuple(sorted(places, key=lambda p: p.population, reverse=True)[:8])
-        for key, places in index.items()
-    }
+        index[alias] = (_Place(0, zone, "", "", alias, name, alternate=False),)
+    for key, places in index.items():
+        if len(places) > 1:
+            index[key] = tuple(sorted(places, key=lambda p: p.population, reverse=True)[:8])
+    return index
 
 
 @cache
