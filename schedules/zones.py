@@ -674,11 +674,18 @@ def _zone_candidates(country: str, zones: Iterable[str]) -> tuple[_Candidate, ..
 
 def _mentions(comment: str, name: str, code: str) -> bool:
     """Whether a zone.tab comment names a subdivision (by name, or its code as a word)."""
+    # the plain substring tests first: most pairs fail them, and each regex is compiled anew
     folded = _normalize(comment)
-    if name and re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", folded):
+    if (
+        name
+        and name in folded
+        and re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", folded)
+    ):
         return True
     return (
-        bool(code) and re.search(rf"(?<![A-Za-z]){re.escape(code)}(?![a-z])", comment) is not None
+        bool(code)
+        and code in comment
+        and re.search(rf"(?<![A-Za-z]){re.escape(code)}(?![a-z])", comment) is not None
     )
 
 
