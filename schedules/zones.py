@@ -396,7 +396,7 @@ def preload() -> None:
 
     Safe from several threads at once: one builds, the others wait for it. The cyclic garbage
     collector pauses meanwhile: the tables' million new objects set it off again and again, and
-    it spent more CPU walking them than the build itself (none of them form cycles).
+    walking them cost about as much CPU as the build itself (none of them form cycles).
     """
     with _LOADING, _collector_paused():
         _zones_by_folded_name()
@@ -612,7 +612,7 @@ def _common_words() -> frozenset[str]:
 @cache
 def _city_index() -> dict[str, tuple[_Place, ...]]:
     """Normalized city name or alternate name to its places, most populous first."""
-    # Tuples from the start: nine keys in ten name one place, and need no list, copy or sort.
+    # Tuples from the start: 96 % of the keys name one place, and need no list, copy or sort.
     index: dict[str, tuple[_Place, ...]] = {}
     for city in _cities():
         zone = city.get("timezone") or ""
