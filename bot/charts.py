@@ -17,12 +17,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from functools import lru_cache
 
-from matplotlib import font_manager
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ft2font import FT2Font
-from matplotlib.patches import Patch, Rectangle
-
 from bot.texts import ROUTINE_NAMES
 from schedules.routines import Routine
 from schedules.stats import DayState, RoutineStats, settled_state
@@ -59,6 +53,9 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 @lru_cache(maxsize=1)
 def _font_codepoints() -> frozenset[int]:
     """Code points the default sans-serif font can draw."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
     path = font_manager.findfont(font_manager.FontProperties())
     return frozenset(FT2Font(path).get_charmap())
 
@@ -90,7 +87,15 @@ def render_stats_chart(
     today: date,
     title: str,
 ) -> bytes:
-    """Draw the last 30 days of every routine in ``stats`` and return the chart as PNG bytes."""
+    """Draw the last 30 days of every routine in ``stats`` and return the chart as PNG bytes.
+
+    matplotlib is imported here, on the first chart: it costs every process that starts the bot
+    half a second of CPU, and most never draw one.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch, Rectangle
+
     fig = Figure(figsize=(_WIDTH_IN, _HEIGHT_IN), dpi=_DPI, facecolor="white")
     FigureCanvasAgg(fig)
     fig.text(

