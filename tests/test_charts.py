@@ -7,7 +7,6 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from matplotlib import image as mpimg
 
 from bot.charts import CHART_DAYS, render_stats_chart
 from bot.texts import ROUTINE_NAMES as ROUTINE_LABELS
@@ -36,7 +35,12 @@ def sample_stats(days: dict[Routine, dict[date, DayState]]) -> list[RoutineStats
 
 
 def decode(png: bytes) -> tuple[int, int]:
-    """Decode PNG bytes with matplotlib and return ``(width, height)`` in pixels."""
+    """Decode PNG bytes with matplotlib and return ``(width, height)`` in pixels.
+
+    Imported here, as the bot imports it on its first chart: every test process collects this
+    module, and most never decode a chart."""
+    from matplotlib import image as mpimg
+
     pixels = mpimg.imread(io.BytesIO(png), format="png")
     return pixels.shape[1], pixels.shape[0]
 
