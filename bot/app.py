@@ -8,9 +8,10 @@ pointer to a private chat, then the features, and the free-text catch-all (FAQ) 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from time import monotonic
@@ -69,6 +70,7 @@ def build_application(
     *,
     clock: Clock = system_clock,
     elapsed: Elapsed = monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     update_processor: BaseUpdateProcessor | None = None,
@@ -76,6 +78,8 @@ def build_application(
     """Everything wired together; the database opens in post_init, closes in post_shutdown.
 
     ``update_processor`` replaces the per-user lanes and throttle (benchmarks' baselines).
+    ``sleep`` is how the rate limiter waits: the tests pass one that skips virtual time, next
+    to the ``elapsed`` clock it waits on.
     """
     services = Services(settings, clock, FaqIndex.load(), elapsed)
     builder = (
@@ -84,7 +88,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
-        .rate_limiter(PriorityRateLimiter(settings.nudges_per_second, clock=elapsed))
+        .rate_limiter(PriorityRateLimiter(settings.nudges_per_second, clock=elapsed, sleep=sleep))
         .concurrent_updates(
             update_processor or UserLanes(throttle=_throttle(settings), slow_down=_slow_down)
         )
