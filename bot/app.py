@@ -78,8 +78,8 @@ def build_application(
     """Everything wired together; the database opens in post_init, closes in post_shutdown.
 
     ``update_processor`` replaces the per-user lanes and throttle (benchmarks' baselines).
-    ``sleep`` is how the rate limiter waits: the tests pass one that skips virtual time, next
-    to the ``elapsed`` clock it waits on.
+    ``sleep`` is how the rate limiter and the yoga coach wait: the tests pass one that skips
+    virtual time, next to the ``elapsed`` clock they wait on.
     """
     services = Services(settings, clock, FaqIndex.load(), elapsed)
     builder = (
@@ -108,7 +108,7 @@ def build_application(
     app.add_handler(MessageHandler(filters.UpdateType.EDITED, ignore))
     app.add_handler(MessageHandler(filters.COMMAND & ~PRIVATE, private_only))
     app.add_handler(ChatMemberHandler(_member_changed(services), ChatMemberHandler.MY_CHAT_MEMBER))
-    coach = YogaCoach(services)
+    coach = YogaCoach(services, sleep)
     features = (
         onboarding,
         Plan(services),
