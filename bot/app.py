@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from time import monotonic
@@ -34,7 +34,7 @@ from telegram.request import BaseRequest
 from tornado.httpserver import HTTPServer
 
 from bot import texts
-from bot.dispatcher import Clock, Elapsed
+from bot.dispatcher import Clock, Elapsed, Sleep
 from bot.faq import FaqIndex
 from bot.handlers.common import PRIVATE, reply
 from bot.handlers.conversation import Conversation, ignore, private_only
@@ -70,7 +70,7 @@ def build_application(
     *,
     clock: Clock = system_clock,
     elapsed: Elapsed = monotonic,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    sleep: Sleep = asyncio.sleep,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     update_processor: BaseUpdateProcessor | None = None,
@@ -78,10 +78,10 @@ def build_application(
     """Everything wired together; the database opens in post_init, closes in post_shutdown.
 
     ``update_processor`` replaces the per-user lanes and throttle (benchmarks' baselines).
-    ``sleep`` is how the rate limiter and the yoga coach wait: the tests pass one that skips
-    virtual time, next to the ``elapsed`` clock they wait on.
+    ``sleep`` is how the rate limiter, the yoga coach and the dispatcher's back-off wait: the
+    tests pass one that skips virtual time, next to the ``elapsed`` clock they wait on.
     """
-    services = Services(settings, clock, FaqIndex.load(), elapsed)
+    services = Services(settings, clock, FaqIndex.load(), elapsed, sleep)
     builder = (
         Application.builder()
         .token(token)
@@ -108,7 +108,7 @@ def build_application(
     app.add_handler(MessageHandler(filters.UpdateType.EDITED, ignore))
     app.add_handler(MessageHandler(filters.COMMAND & ~PRIVATE, private_only))
     app.add_handler(ChatMemberHandler(_member_changed(services), ChatMemberHandler.MY_CHAT_MEMBER))
-    coach = YogaCoach(services, sleep)
+    coach = YogaCoach(services)
     features = (
         onboarding,
         Plan(services),

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Final
 
@@ -54,12 +53,8 @@ _log = logging.getLogger(__name__)
 class YogaCoach:
     """Starts, steps and ends sessions, and keeps their messages up to date."""
 
-    def __init__(
-        self, services: Services, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    ) -> None:
-        """``sleep`` waits out ``MIN_GAP`` on the services' ``elapsed`` clock (tests skip it)."""
+    def __init__(self, services: Services) -> None:
         self._services = services
-        self._sleep = sleep
         self._app: App | None = None
         self._locks: dict[int, asyncio.Lock] = {}
         self._last_edit: dict[int, float] = {}
@@ -198,7 +193,7 @@ class YogaCoach:
         async with lock:
             last = self._last_edit.get(session_id)
             if last is not None and (wait := last + MIN_GAP - self._services.elapsed()) > 0:
-                await self._sleep(min(wait, MIN_GAP))  # never longer, should time go back
+                await self._services.sleep(min(wait, MIN_GAP))  # never longer, should time go back
             session = await self._services.repo.session(session_id)
             if session is None or session.message_id is None:
                 return
