@@ -325,7 +325,9 @@ class Dispatcher:
         self._retry_wait = asyncio.get_running_loop().create_task(self._wake_after_back_off(at))
 
     async def _wake_after_back_off(self, at: datetime) -> None:
-        await self._sleep(max(0.0, (at - self._clock()).total_seconds()))
+        """Sleep until ``at`` (at most ``MAX_SLEEP``, as an armed job would, should the wall
+        clock jump), then make sure a tick runs."""
+        await self._sleep(max(timedelta(0), min(at - self._clock(), MAX_SLEEP)).total_seconds())
         self.wake_at(at)
 
     def _succeeded(self) -> None:
