@@ -1,10 +1,11 @@
 """End-to-end harness: the real bot, over real HTTP, against the Bot API stand-in on 127.0.0.1.
 
 ``VirtualClock`` is the real clock plus an offset the test controls, so a nudge can be made due
-a second from now without waiting for a wall-clock minute. The bot's rate limiter waits with the
-clock's ``sleep`` and the stand-in dates calls and judges flood limits on the same clock, so a
-chat's one message a second or a ``retry_after`` is skipped, not waited for, and still enforced;
-APScheduler's jobs still sleep in real time.
+a second from now without waiting for a wall-clock minute. The bot waits with the clock's
+``sleep`` (the rate limiter, the yoga coach's gap between edits, the dispatcher's back-off) and
+the stand-in dates calls and judges flood limits on the same clock, so a chat's one message a
+second, a ``retry_after`` or a retry's back-off is skipped, not waited for, and still enforced.
+APScheduler's jobs (the dispatcher's armed wake, the yoga countdown) still run in real time.
 """
 
 from __future__ import annotations
@@ -111,8 +112,9 @@ class OnTheWire(BaseRequest):
 class RunningBot:
     """One in-process run of the application, started the way ``run_polling`` starts it.
 
-    Its rate limiter waits on ``clock`` (``VirtualClock.sleep``), which skips those waits when
-    the clock was made with ``skip_waits`` (the ``clock`` fixture) and nothing is on the wire.
+    It waits with ``clock.sleep``, which skips those waits when the clock was made with
+    ``skip_waits`` (the ``clock`` fixture) and nothing holds time still: none of its requests
+    is on the wire (``OnTheWire``) and the stand-in is quiet (``start_server``).
     """
 
     def __init__(
