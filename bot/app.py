@@ -8,6 +8,7 @@ pointer to a private chat, then the features, and the free-text catch-all (FAQ) 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -33,7 +34,7 @@ from telegram.request import BaseRequest
 from tornado.httpserver import HTTPServer
 
 from bot import texts
-from bot.dispatcher import Clock, Elapsed
+from bot.dispatcher import Clock, Elapsed, Sleep
 from bot.faq import FaqIndex
 from bot.handlers.common import PRIVATE, reply
 from bot.handlers.conversation import Conversation, ignore, private_only
@@ -69,6 +70,7 @@ def build_application(
     *,
     clock: Clock = system_clock,
     elapsed: Elapsed = monotonic,
+    sleep: Sleep = asyncio.sleep,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     update_processor: BaseUpdateProcessor | None = None,
@@ -76,15 +78,17 @@ def build_application(
     """Everything wired together; the database opens in post_init, closes in post_shutdown.
 
     ``update_processor`` replaces the per-user lanes and throttle (benchmarks' baselines).
+    ``sleep`` is how the rate limiter, the yoga coach and the dispatcher's back-off wait: the
+    tests pass one that skips virtual time, next to the ``elapsed`` clock they wait on.
     """
-    services = Services(settings, clock, FaqIndex.load(), elapsed)
+    services = Services(settings, clock, FaqIndex.load(), elapsed, sleep)
     builder = (
         Application.builder()
         .token(token)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
-        .rate_limiter(PriorityRateLimiter(settings.nudges_per_second, clock=elapsed))
+        .rate_limiter(PriorityRateLimiter(settings.nudges_per_second, clock=elapsed, sleep=sleep))
         .concurrent_updates(
             update_processor or UserLanes(throttle=_throttle(settings), slow_down=_slow_down)
         )

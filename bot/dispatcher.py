@@ -16,7 +16,7 @@ import logging
 import math
 import time as monotonic
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,6 +38,7 @@ from schedules.zones import resolve_zone
 
 Clock = Callable[[], datetime]
 Elapsed = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
 
 PLACE_BATCH = 500
 MAX_SLEEP = timedelta(minutes=1)
@@ -77,10 +78,14 @@ class Dispatcher:
         *,
         max_in_flight: int = 16,
         elapsed: Elapsed = monotonic.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._repo = repo
         self._clock = clock
         self._elapsed = elapsed
+        self._sleep = sleep
+        self._retry_wait: asyncio.Task[None] | None = None
+        self._retry_at: datetime | None = None
         self._catch_up = catch_up
         self._max_in_flight = max_in_flight
         self._app: App | None = None
@@ -110,6 +115,8 @@ class Dispatcher:
     def stop(self) -> None:
         """Finish the sends on the wire, start no other."""
         self._stopping = True
+        if self._retry_wait is not None:
+            self._retry_wait.cancel()
 
     @property
     def _sending_allowed(self) -> bool:
@@ -293,7 +300,7 @@ class Dispatcher:
         log_failure("nudge", failure, error, claim.user_id)
         retry_at = await self._repo.record_failure(claim, failure, now)
         if retry_at is not None:
-            self.wake_at(retry_at)
+            self._wake_for_retry(retry_at)
         if isinstance(error, TimedOut):  # congestion on our side of the wire: send fewer at once
             self._window = max(1, self._window // 2)
         if failure in (Failure.RETRY, Failure.MAYBE_SENT):
@@ -305,6 +312,23 @@ class Dispatcher:
                 _log.warning("most sends are failing: holding all sends for %.0f s", self._hold)
                 self._hold = min(self._hold * 2, HOLD_MAX)
                 self._recent.clear()
+
+    def _wake_for_retry(self, at: datetime) -> None:
+        """Wake at the earliest retry due: a back-off waited with ``sleep`` (one wait at a time),
+        which the tests' virtual clock skips, where the armed job would wait in real time."""
+        waiting = self._retry_wait is not None and not self._retry_wait.done()
+        if waiting and self._retry_at is not None and self._retry_at <= at:
+            return
+        if self._retry_wait is not None:
+            self._retry_wait.cancel()
+        self._retry_at = at
+        self._retry_wait = asyncio.get_running_loop().create_task(self._wake_after_back_off(at))
+
+    async def _wake_after_back_off(self, at: datetime) -> None:
+        """Sleep until ``at`` (at most ``MAX_SLEEP``, as an armed job would, should the wall
+        clock jump), then make sure a tick runs."""
+        await self._sleep(max(timedelta(0), min(at - self._clock(), MAX_SLEEP)).total_seconds())
+        self.wake_at(at)
 
     def _succeeded(self) -> None:
         self._api_ok_at = self._clock()

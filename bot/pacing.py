@@ -139,8 +139,10 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         if start == slot:
             self._next_slot = slot + self._interval
         # else this chat must wait anyway: it keeps no one else's slot, and the window check
-        # (what really went out) keeps its late send under the overall limit
-        self._chat_next[chat_id] = max(start, now) + self._per_chat
+        # (what really went out) keeps its late send under the overall limit. The chat's second
+        # is counted with the margin here too: a second nudge booked before the first went out
+        # would otherwise arrive a second after it only if both took as long on the wire
+        self._chat_next[chat_id] = max(start, now) + self._per_chat + self.margin
         if len(self._chat_next) > 50_000:
             self._chat_next = {k: v for k, v in self._chat_next.items() if v > now}
             self._chat_paused = {k: v for k, v in self._chat_paused.items() if v > now}

@@ -4,10 +4,11 @@ FAQ index, and the use cases (``bot/usecases.py``) through which every handler w
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from time import monotonic
 
-from bot.dispatcher import Clock, Dispatcher, Elapsed
+from bot.dispatcher import Clock, Dispatcher, Elapsed, Sleep
 from bot.faq import FaqIndex
 from bot.repo import Repository
 from bot.settings import Settings
@@ -18,11 +19,18 @@ class Services:
     """The composition root's objects, reachable from every handler; storage opens in post_init."""
 
     def __init__(
-        self, settings: Settings, clock: Clock, faq: FaqIndex, elapsed: Elapsed = monotonic
+        self,
+        settings: Settings,
+        clock: Clock,
+        faq: FaqIndex,
+        elapsed: Elapsed = monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.elapsed = elapsed
+        self.sleep = sleep
+        """How waits on ``elapsed`` are waited (the tests' virtual clock skips them)."""
         self.faq = faq
         self._repo: Repository | None = None
         self._dispatcher: Dispatcher | None = None
@@ -37,6 +45,7 @@ class Services:
             self.settings.catch_up,
             max_in_flight=self.settings.max_in_flight,
             elapsed=self.elapsed,
+            sleep=self.sleep,
         )
         self._actions = UseCases(self._repo, self._dispatcher, self.clock, self.settings.catch_up)
 

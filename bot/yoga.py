@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time as monotonic
 from datetime import date, datetime, timedelta
 from typing import Final
 
@@ -108,7 +107,7 @@ class YogaCoach:
         if lock is not None and lock.locked():
             return False
         last = self._last_edit.get(session_id)
-        return last is None or monotonic.monotonic() - last >= COUNTDOWN_EVERY - 1.0
+        return last is None or self._services.elapsed() - last >= COUNTDOWN_EVERY - 1.0
 
     async def start(
         self, user_id: int, chat_id: int, *, nudge_id: int | None, message_id: int | None, day: date
@@ -165,7 +164,7 @@ class YogaCoach:
         """The session's message was just sent: it is the one the countdown edits from now on,
         and the next edit keeps its distance from it."""
         await self._services.repo.set_session_message(session_id, message_id)
-        self._last_edit[session_id] = monotonic.monotonic()
+        self._last_edit[session_id] = self._services.elapsed()
 
     async def view(self, session: YogaSession) -> tuple[str, InlineKeyboardMarkup | None]:
         """The session's message as it should look now."""
@@ -193,8 +192,8 @@ class YogaCoach:
         lock = self._locks.setdefault(session_id, asyncio.Lock())
         async with lock:
             last = self._last_edit.get(session_id)
-            if last is not None and (wait := last + MIN_GAP - monotonic.monotonic()) > 0:
-                await asyncio.sleep(wait)
+            if last is not None and (wait := last + MIN_GAP - self._services.elapsed()) > 0:
+                await self._services.sleep(min(wait, MIN_GAP))  # never longer, should time go back
             session = await self._services.repo.session(session_id)
             if session is None or session.message_id is None:
                 return
@@ -220,7 +219,7 @@ class YogaCoach:
             except TelegramError as error:
                 _log.warning("session edit failed, next tick retries: %s", error)
             finally:
-                self._last_edit[session_id] = monotonic.monotonic()
+                self._last_edit[session_id] = self._services.elapsed()
             if session.state is not SessionState.RUNNING:
                 self._locks.pop(session_id, None)
                 self._last_edit.pop(session_id, None)

@@ -41,19 +41,19 @@ def _warm_tables() -> None:
 
 
 @pytest.fixture
-async def server(_warm_tables: None) -> AsyncIterator[FakeBotApiServer]:
-    """The Bot API stand-in, serving HTTP on 127.0.0.1."""
+async def server(_warm_tables: None, clock: VirtualClock) -> AsyncIterator[FakeBotApiServer]:
+    """The Bot API stand-in, serving HTTP on 127.0.0.1, on the test's virtual clock."""
     from tests.harness import start_server
 
-    srv = await start_server()
+    srv = await start_server(clock)
     yield srv
     await srv.stop()
 
 
 @pytest.fixture
 def clock() -> VirtualClock:
-    """Real time plus a test-controlled offset."""
-    return VirtualClock()
+    """Real time plus a test-controlled offset; the bot's rate-limit waits skip time."""
+    return VirtualClock(skip_waits=True)
 
 
 @pytest.fixture

@@ -1,7 +1,11 @@
 """End-to-end harness: the real bot, over real HTTP, against the Bot API stand-in on 127.0.0.1.
 
 ``VirtualClock`` is the real clock plus an offset the test controls, so a nudge can be made due
-a second from now without waiting for a wall-clock minute; APScheduler still sleeps in real time.
+a second from now without waiting for a wall-clock minute. The bot waits with the clock's
+``sleep`` (the rate limiter, the yoga coach's gap between edits, the dispatcher's back-off) and
+the stand-in dates calls and judges flood limits on the same clock, so a chat's one message a
+second, a ``retry_after`` or a retry's back-off is skipped, not waited for, and still enforced.
+APScheduler's jobs (the dispatcher's armed wake, the yoga countdown) still run in real time.
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime, time
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot.app import build_application, polling, services_of
 from bot.clock import VirtualClock as VirtualClock
@@ -31,6 +35,12 @@ from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
 from tests.botproc import Child, serve
 
+if TYPE_CHECKING:
+    from telegram._utils.types import ODVInput  # the type BaseRequest.do_request declares
+
+DEFAULT_NONE = BaseRequest.DEFAULT_NONE
+QUIET = 0.05
+"""Seconds of real time the stand-in must be quiet before the clock skips a wait."""
 TOKEN = "123456789:" + "A" * 35
 USER = 4242
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,14 +58,71 @@ def make_settings(db: Path, api_root: str, **overrides: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+class OnTheWire(BaseRequest):
+    """The bot's requests (PTB's default transport unless given one), counted while on the wire.
+
+    The clock skips virtual time only while none is: a send dated by the stand-in on arrival
+    must not arrive after a skip that its sender did not wait for.
+    """
+
+    def __init__(self, inner: BaseRequest | None = None) -> None:
+        self.inner = inner if inner is not None else HTTPXRequest(connection_pool_size=256)
+        self.sending = 0
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        self.sending += 1
+        try:
+            return await self.inner.do_request(
+                url,
+                method,
+                request_data,
+                read_timeout=read_timeout,
+                write_timeout=write_timeout,
+                connect_timeout=connect_timeout,
+                pool_timeout=pool_timeout,
+            )
+        finally:
+            self.sending -= 1
+
+    def busy(self) -> bool:
+        """Whether a request is on the wire."""
+        return self.sending > 0
+
+
 class RunningBot:
-    """One in-process run of the application, started the way ``run_polling`` starts it."""
+    """One in-process run of the application, started the way ``run_polling`` starts it.
+
+    It waits with ``clock.sleep``, which skips those waits when the clock was made with
+    ``skip_waits`` (the ``clock`` fixture) and nothing holds time still: none of its requests
+    is on the wire (``OnTheWire``) and the stand-in is quiet (``start_server``).
+    """
 
     def __init__(
         self, settings: Settings, clock: VirtualClock, request: BaseRequest | None = None
     ) -> None:
+        wire = OnTheWire(request)
+        clock.hold_while(wire.busy)
         self.app: App = build_application(
-            settings, TOKEN, clock=clock, elapsed=clock.monotonic, request=request
+            settings, TOKEN, clock=clock, elapsed=clock.monotonic, sleep=clock.sleep, request=wire
         )
         self._stack = AsyncExitStack()
 
@@ -94,9 +161,17 @@ class BotProcess(Child):
         super().__init__(partial(serve, VirtualClock(offset=clock.offset)), environment, db.parent)
 
 
-async def start_server() -> FakeBotApiServer:
-    """A fresh stand-in on a free loopback port."""
-    server = FakeBotApiServer(FakeBotApi())
+async def start_server(clock: VirtualClock | None = None) -> FakeBotApiServer:
+    """A fresh stand-in on a free loopback port, dating calls on ``clock`` (default: real time).
+
+    The clock skips no time until the stand-in has been quiet for ``QUIET`` of real time: the
+    bot gets that long to answer what just happened (an update, a test's next step) before
+    time moves on, as it would have had all of the skipped time.
+    """
+    api = FakeBotApi(clock=clock.monotonic if clock else time_module.monotonic)
+    server = FakeBotApiServer(api)
+    if clock is not None:
+        clock.hold_while(lambda: not api.idle_for(QUIET))
     await server.start()
     return server
 

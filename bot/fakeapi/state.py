@@ -947,14 +947,20 @@ class FakeBotApi:
         deadline = loop.time() + timeout
         await self.wait_updates_consumed(timeout)
         while True:
-            busy = self._in_flight - self._polls_waiting
-            if busy <= 0 and not self._queue and loop.time() - self._last_activity >= quiet:
+            if self.idle_for(quiet):
                 return
             if loop.time() >= deadline:
                 raise TimeoutError(
                     f"bot not idle within {timeout}s; recent calls:\n{self.describe_recent()}"
                 )
             await asyncio.sleep(quiet / 2)
+
+    def idle_for(self, quiet: float) -> bool:
+        """Whether only long polls are in flight, no update waits and nothing happened (no
+        call, no confirmation, no new update) for ``quiet`` seconds of real time."""
+        busy = self._in_flight - self._polls_waiting
+        now = asyncio.get_running_loop().time()
+        return busy <= 0 and not self._queue and now - self._last_activity >= quiet
 
     def release_long_polls(self) -> None:
         """Answer every pending getUpdates with an empty list now (used when stopping)."""
