@@ -73,7 +73,7 @@ async def run(
                 await repo.answer(USER, last_message, press, now, snooze)
         end = now
         while now < end + timedelta(days=3):  # the bot keeps running: everything settles
-            now += timedelta(minutes=20)
+            now += timedelta(hours=1)  # within the catch-up window, so a late nudge still goes
             await dispatch()
         first_day = local_date(START, tz) + timedelta(days=1)
         last_day = local_date(end, tz)
