@@ -7,13 +7,19 @@ this file too, and its seconds of imports would only delay starting the test pro
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.clock import VirtualClock
+# Keep compiled and assertion-rewritten modules between runs even where PYTHONDONTWRITEBYTECODE
+# is set (this VM sets it): each test process otherwise compiles the bot and re-rewrites the
+# test modules and hypothesis again, about 2 s of CPU per process.
+sys.dont_write_bytecode = False
+
+from bot.clock import VirtualClock  # noqa: E402 (after the line above, so it is cached too)
 
 if TYPE_CHECKING:
     from tests.botapi_http import FakeBotApiServer
