@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import ssl
 import subprocess
 import sys
 import time as time_module
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime, time
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,19 @@ def make_settings(db: Path, api_root: str, **overrides: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+@cache
+def _tls() -> ssl.SSLContext:
+    """One certificate store for every test bot's HTTP clients: httpx loads the bundle again
+    for each client it makes (about 20 ms of CPU, two clients a bot), and the stand-in speaks
+    plain HTTP anyway."""
+    return ssl.create_default_context()
+
+
+def _transport(pool: int) -> HTTPXRequest:
+    """PTB's default transport (256 connections for the bot's calls, 1 for ``getUpdates``)."""
+    return HTTPXRequest(connection_pool_size=pool, httpx_kwargs={"verify": _tls()})
+
+
 class OnTheWire(BaseRequest):
     """The bot's requests (PTB's default transport unless given one), counted while on the wire.
 
@@ -66,7 +80,7 @@ class OnTheWire(BaseRequest):
     """
 
     def __init__(self, inner: BaseRequest | None = None) -> None:
-        self.inner = inner if inner is not None else HTTPXRequest(connection_pool_size=256)
+        self.inner = inner if inner is not None else _transport(256)
         self.sending = 0
 
     @property
@@ -122,7 +136,13 @@ class RunningBot:
         wire = OnTheWire(request)
         clock.hold_while(wire.busy)
         self.app: App = build_application(
-            settings, TOKEN, clock=clock, elapsed=clock.monotonic, sleep=clock.sleep, request=wire
+            settings,
+            TOKEN,
+            clock=clock,
+            elapsed=clock.monotonic,
+            sleep=clock.sleep,
+            request=wire,
+            updates_request=_transport(1),
         )
         self._stack = AsyncExitStack()
 
