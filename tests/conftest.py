@@ -66,3 +66,10 @@ def clock() -> VirtualClock:
 def db(tmp_path: Path) -> Path:
     """A fresh database path."""
     return tmp_path / "facenudge.db"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that start a bot first: pytest-xdist shares the list out in order, so the
+    thousands of short domain tests come last and fill the gaps, and no process is left
+    finishing a long test alone at the end."""
+    items.sort(key=lambda item: "server" not in getattr(item, "fixturenames", ()))
