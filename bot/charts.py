@@ -26,8 +26,6 @@ __all__ = ["CHART_DAYS", "render_stats_chart"]
 CHART_DAYS = 30
 """How many days, ending today, the calendar strip shows."""
 
-"""Display names of the routines, as shown in the chart."""
-
 _WIDTH_IN, _HEIGHT_IN, _DPI = 6.0, 10.0 / 3.0, 150  # 900 x 500 px
 _INK = "#333333"
 _MUTED = "#777777"

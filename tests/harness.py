@@ -455,3 +455,17 @@ def facenudge(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[
         timeout=60,
         check=False,
     )
+
+
+async def run_until_it_exits(api: FakeBotApi, db: Path) -> subprocess.CompletedProcess[str]:
+    """``facenudge run`` against a stand-in serving ``api``, for a run that stops on its own
+    (a token Telegram rejects, a database it must refuse)."""
+    async with FakeBotApiServer(api) as server:
+        return await asyncio.to_thread(
+            facenudge,
+            "run",
+            cwd=db.parent,
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_URL=server.api_root,
+            DATABASE_PATH=str(db),
+        )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
@@ -23,6 +22,7 @@ from tests.harness import (
     facenudge,
     make_settings,
     onboard,
+    run_until_it_exits,
 )
 
 
@@ -119,15 +119,7 @@ async def test_json_logs_have_one_line_per_tick_and_never_the_token(
 
 async def test_a_token_telegram_rejects_exits_2_without_showing_it(tmp_path: Path) -> None:
     api = FakeBotApi(expected_token="987654321:" + "B" * 35)
-    async with FakeBotApiServer(api) as server:
-        result = await asyncio.to_thread(
-            facenudge,
-            "run",
-            cwd=tmp_path,
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_URL=server.api_root,
-            DATABASE_PATH=str(tmp_path / "db.sqlite"),
-        )
+    result = await run_until_it_exits(api, tmp_path / "db.sqlite")
     assert result.returncode == 2
     # PTB logs its own bootstrap error first (redacted); our line is the last word
     assert result.stderr.splitlines()[-1] == (

@@ -34,11 +34,11 @@ from schedules.nudges import place_occurrence
 from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
 from tests.harness import (
-    TOKEN,
     USER,
     VirtualClock,
     facenudge,
     onboarded,
+    run_until_it_exits,
 )
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -155,15 +155,7 @@ async def test_a_database_from_a_newer_version_is_refused_and_left_untouched(
     assert path.read_bytes() == before
 
     api = FakeBotApi()
-    async with FakeBotApiServer(api) as server:
-        result = await asyncio.to_thread(
-            facenudge,
-            "run",
-            cwd=tmp_path,
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_URL=server.api_root,
-            DATABASE_PATH=str(path),
-        )
+    result = await run_until_it_exits(api, path)
     assert result.returncode == 2, result.stderr
     assert result.stderr.splitlines()[-1].startswith("facenudge: the database is at schema version")
     assert "Traceback" not in result.stderr
