@@ -130,7 +130,9 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
             hot = self._chat_hot.get(chat_id, 0.0) > now
             start = max(now, paused, chat_next if hot else now)
             self._next_slot = max(self._next_slot, now) + self._interval
-            self._chat_next[chat_id] = max(chat_next, start + self._per_chat)
+            # with the margin, as for nudges: a hot chat's replies exactly a second apart would
+            # draw another 429 whenever the first one took longer on the wire
+            self._chat_next[chat_id] = max(chat_next, start + self._per_chat + self.margin)
             return start - now
         # a schedule a little behind (a late start) catches up; one idle for longer starts now
         slot = self._next_slot if self._next_slot >= now - CATCH_UP else now
