@@ -13,8 +13,11 @@ names no blocked topic, the entries together have enough probability against "no
 neighbouring entries splitting an in-scope question do not turn it into a refusal), and the
 likeliest entry is likely enough; otherwise the bot declines. Hand-tuned tables fitted the
 questions they were tuned on and little else; a classifier trained on many varied phrasings
-generalises better. Everything is built in memory from package data at start-up (about a
-second, once per process); nothing is downloaded and nothing leaves the process.
+generalises better. N-grams still only know the training rows' words, so the classifier's
+probabilities are blended with how close the question is in meaning to each class's rows
+(WordLlama sentence embeddings, whose weights ship in a wheel). Everything is built in memory
+from package data at start-up (about 1.2 s, once per process); nothing is downloaded and nothing
+leaves the process.
 """
 
 from __future__ import annotations
@@ -514,6 +517,9 @@ class FaqIndex:
 
     def scores(self, question: str) -> list[tuple[str, float]]:
         """Return every class ("none" included) with its probability, most likely first.
+
+        The probability is the classifier's blended with the nearest-neighbour one
+        (``neighbour_weight`` of it, under ``classifier`` in ``faq.json``).
 
         Empty when a hard gate declines before the classifier is asked: the text looks like an
         attempt to steer the bot, has no usable words, or names a blocked topic. Public for the
