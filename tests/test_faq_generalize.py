@@ -62,6 +62,40 @@ def test_issue_examples(index: FaqIndex, question: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # neighbouring entries: the looks, the evidence about bone, and "which moves"
+        ("will face yoga get rid of my jowls?", "exercise_looks"),
+        ("do face workouts make you look younger?", "exercise_looks"),
+        ("can face exercises stop facial bone loss?", "exercise"),
+        ("which exercises tighten saggy jowls?", "moves"),
+        ("what exercises should I do for jowls", "moves"),
+        # "more is better?" has no answer in the article: say so, not the targets
+        ("if 1000 mg of calcium is good, is 2500 mg even better?", "calcium_limit"),
+        # plain questions that used to be declined
+        ("how long until I see results?", "results_time"),
+        ("when will face yoga start to show?", "results_time"),
+        ("how often should I put on moisturizer?", "moisturizer"),
+        ("why are my eyebrows drooping as I get older?", "eye_sockets"),
+        ("my brows are sagging, why?", "eye_sockets"),
+        ("does your skull get smaller with age?", "bone_changes"),
+        # off topic although every word is the article's: surgery details, dental implants
+        ("what happens during a cheek implant operation?", None),
+        ("what are chin implants made of?", None),
+        ("how long is the healing time after chin implant surgery?", None),
+        ("can I get dental implants if I have lost jaw bone?", None),
+    ],
+)
+def test_the_kinds_of_question_the_sixth_set_missed(
+    index: FaqIndex, question: str, expected: str | None
+) -> None:
+    """The miss kinds read in faq_fresh3.tsv after its one measurement, in other words than its
+    own (its questions are training rows now)."""
+    got = index.answer(question)
+    assert (got.id if got else None) == expected, (question, got)
+
+
+@pytest.mark.parametrize(
     ("entry_id", "first"),
     [
         ("calcium_limit", "The article gives no upper limit"),
