@@ -8,10 +8,10 @@ and character n-grams, trained at start-up on ``bot/data/faq_train.tsv`` (many p
 entry plus an explicit "none" class of off-topic questions near the article) and the phrasings
 in the JSON. The word features come from a normaliser (typo correction with rapidfuzz, Snowball
 stemming, a small synonym table and intent tokens for the kind of thing asked: an upper limit,
-an age, which foods or moves, how soon, the source). An answer is given only when the message
-names no blocked topic, the entries together have enough probability against "none" (pooled, so two
-neighbouring entries splitting an in-scope question do not turn it into a refusal), and the
-likeliest entry is likely enough; otherwise the bot declines. Hand-tuned tables fitted the
+an age, which foods or moves, how soon, the source). An answer is given only when the message is
+not about a blocked topic, the entries together have enough probability against "none" (pooled,
+so two neighbouring entries splitting an in-scope question do not turn it into a refusal), and
+the likeliest entry is likely enough; otherwise the bot declines. Hand-tuned tables fitted the
 questions they were tuned on and little else; a classifier trained on many varied phrasings
 generalises better. N-grams still only know the training rows' words, so the classifier's
 probabilities are blended with how close the question is in meaning to each class's rows
@@ -463,6 +463,8 @@ class FaqIndex:
         )
         self._topic_ids: list[str] = list(data["topics"])
         self._blend = float(model["neighbour_weight"])
+        self._blocked_max_none = float(model["blocked_max_none"])
+        self._none = self._classes.index(_NONE) if _NONE in self._classes else None
         self._neighbours = _Neighbours(
             texts,
             labels,
@@ -521,21 +523,27 @@ class FaqIndex:
         The probability is the classifier's blended with the nearest-neighbour one
         (``neighbour_weight`` of it, under ``classifier`` in ``faq.json``).
 
-        Empty when a hard gate declines before the classifier is asked: the text looks like an
-        attempt to steer the bot, has no usable words, or names a blocked topic. Public for the
-        benchmarks that choose the soft gates.
+        Empty when a hard gate declines: the text looks like an attempt to steer the bot, has no
+        usable words, or names a blocked topic while "none" has at least ``blocked_max_none`` of
+        the probability (a blocked word in a question about something else, "face and neck
+        exercises", does not end it). Public for the benchmarks that choose the soft gates.
         """
         text = question[:_MAX_QUESTION_CHARS]
         if self._norm.injected(text):
             return []
         words = self._features.words(text)
-        if not words or self._norm.is_blocked(words.split()):
+        if not words:
             return []
         columns, values = self._features.vector(words, text)
         logits = self._coef[:, columns] @ values + self._intercept
         probs = np.exp(logits - logits.max())
         probs /= probs.sum()
         probs = (1 - self._blend) * probs + self._blend * self._neighbours.probabilities(text)
+        # a blocked word declines only when the question leans that way too: "a neck cream" is
+        # about the neck, "yoga moves for the face and neck" is about the moves
+        p_none = 1.0 if self._none is None else float(probs[self._none])
+        if p_none >= self._blocked_max_none and self._norm.is_blocked(words.split()):
+            return []
         order = np.argsort(-probs)
         return [(self._classes[int(i)], float(probs[int(i)])) for i in order]
 
