@@ -60,6 +60,8 @@ _NONE = "none"
 _UNKNOWN = "\x00unknown"
 _WORD = re.compile(r"[a-z0-9]+")
 _SLUG = re.compile(r"[a-z0-9_]{1,20}")
+_CHAR_CACHE = 50_000
+"""Most distinct words whose character n-grams are kept (the training rows have about 6,000)."""
 _STEMMER = snowballstemmer.stemmer("english")
 
 
@@ -104,10 +106,19 @@ class _Embedder:
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         """Return one unit-length 256-d row per text (zeros for a text with no tokens)."""
         encoded = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
-        out = np.zeros((len(encoded), self._table.shape[1]), dtype=np.float32)
-        for row, enc in enumerate(encoded):
-            if enc.ids:
-                out[row] = self._table[np.asarray(enc.ids, dtype=np.int64)].mean(axis=0)
+        ids = [enc.ids for enc in encoded]
+        lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+        # the means as one sparse product (a row of 1/length weights per text): a mean per text
+        # took a third of the time of embedding the training rows at start-up
+        mean = sp.csr_matrix(
+            (
+                np.repeat(1.0 / np.maximum(lengths, 1), lengths).astype(np.float32),
+                np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int64),
+                np.concatenate([[0], np.cumsum(lengths)]),
+            ),
+            shape=(len(ids), self._table.shape[0]),
+        )
+        out = np.asarray(mean @ self._table, dtype=np.float32)
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-6)
         return out
 
@@ -356,11 +367,7 @@ class _Features:
             analyzer=_bigrams, sublinear_tf=True, min_df=2, dtype=np.float32
         )
         self._chars = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=char_ngrams,
-            sublinear_tf=True,
-            min_df=2,
-            dtype=np.float32,
+            analyzer=_CharGrams(*char_ngrams), sublinear_tf=True, min_df=2, dtype=np.float32
         )
         words = [self.words(t) for t in texts]
         raw = [_raw_text(t) for t in texts]
@@ -560,6 +567,41 @@ def _longest_by_first(table: dict[tuple[str, ...], tuple[str, ...]]) -> dict[str
         if phrase:
             longest[phrase[0]] = max(longest.get(phrase[0], 0), len(phrase))
     return longest
+
+
+class _CharGrams:
+    """Character n-grams inside word boundaries, as scikit-learn's ``char_wb`` makes them.
+
+    The same words recur across thousands of training rows, so each word's n-grams are made
+    once and reused (scikit-learn's own analyzer rebuilds them for every row: 0.22 s against
+    0.16 s for the training rows). The text is already lower-case ASCII words (``_raw_text``).
+    """
+
+    def __init__(self, low: int, high: int) -> None:
+        self._low = low
+        self._high = high
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, text: str) -> list[str]:
+        """Return the n-grams of every word of ``text``, in order."""
+        grams: list[str] = []
+        for word in text.split():
+            found = self._cache.get(word)
+            if found is None:
+                found = self._word(word)
+                if len(self._cache) < _CHAR_CACHE:
+                    self._cache[word] = found
+            grams.extend(found)
+        return grams
+
+    def _word(self, word: str) -> tuple[str, ...]:
+        padded = f" {word} "
+        grams: list[str] = []
+        for n in range(self._low, self._high + 1):
+            grams.extend(padded[i : i + n] for i in range(max(len(padded) - n, 0) + 1))
+            if len(padded) <= n:  # a short word counts once, as in scikit-learn
+                break
+        return tuple(grams)
 
 
 def _bigrams(text: str) -> list[str]:
