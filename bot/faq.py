@@ -533,7 +533,8 @@ class FaqIndex:
         Empty when a hard gate declines: the text looks like an attempt to steer the bot, has no
         usable words, or names a blocked topic while "none" has at least ``blocked_max_none`` of
         the probability (a blocked word in a question about something else, "face and neck
-        exercises", does not end it). Public for the benchmarks that choose the soft gates.
+        exercises" or "a reminder for my medication", does not end it). Public for the
+        benchmarks that choose the soft gates.
         """
         text = question[:_MAX_QUESTION_CHARS]
         if self._norm.injected(text):
@@ -546,12 +547,19 @@ class FaqIndex:
         probs = np.exp(logits - logits.max())
         probs /= probs.sum()
         probs = (1 - self._blend) * probs + self._blend * self._neighbours.probabilities(text)
-        # a blocked word declines only when the question leans that way too: "a neck cream" is
-        # about the neck, "yoga moves for the face and neck" is about the moves
-        p_none = 1.0 if self._none is None else float(probs[self._none])
-        if p_none >= self._blocked_max_none and self._norm.is_blocked(words.split()):
-            return []
+        # a blocked word declines only when the question leans that way too ("a neck cream" is
+        # about the neck, "yoga moves for the face and neck" about the moves), and not in an
+        # in-scope question about the bot: a reminder for one's medication is about reminders
         order = np.argsort(-probs)
+        p_none = 1.0 if self._none is None else float(probs[self._none])
+        entries = (self._classes[int(i)] for i in order if self._classes[int(i)] != _NONE)
+        about_bot = p_none < self._gate.max_none and self._by_id[next(entries)].about_bot
+        if (
+            p_none >= self._blocked_max_none
+            and not about_bot
+            and self._norm.is_blocked(words.split())
+        ):
+            return []
         return [(self._classes[int(i)], float(probs[int(i)])) for i in order]
 
     def _match(self, question: str) -> FaqEntry | None:
