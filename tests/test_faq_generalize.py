@@ -96,6 +96,41 @@ def test_the_kinds_of_question_the_sixth_set_missed(
 
 
 @pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # plain in-scope questions the "none" class used to win
+        ("what happens to a face as the years go by?", "bone_changes"),
+        ("is my chin getting smaller with age?", "bone_changes"),
+        ("what are the 11 lines between my brows?", "glabella"),
+        ("can you get osteoporosis in the face, and how do I avoid it?", "prevention"),
+        ("everyone online is doing face yoga, is it legit?", "exercise"),
+        ("what is a cheek implant made of, could my body reject it?", "implants"),
+        ("can I switch a habit off for a while?", "bot_pause"),
+        ("why do women look old sooner than men?", "women_menopause"),
+        # a blocked word that is not what the question is about
+        ("which face and neck yoga exercises are good?", "moves"),
+        ("can I get a reminder to take my medication?", "bot_times"),
+        # ... and blocked words that are the question's subject still decline
+        ("what cream works best on neck lines?", None),
+        ("can I take my blood pressure medication with calcium?", None),
+        # neighbouring entries
+        ("is 1500 mg of calcium a day a lot?", "calcium_limit"),
+        ("do face exercises firm up sagging jowls?", "exercise_looks"),
+        # near the article but not in it
+        ("what age should I start wearing night cream?", None),
+        ("my reminders don't seem to work, any idea why?", None),
+    ],
+)
+def test_the_kinds_of_question_the_seventh_set_missed(
+    index: FaqIndex, question: str, expected: str | None
+) -> None:
+    """The miss kinds read in faq_fresh4.tsv after its one measurement, in other words than its
+    own (its questions are training rows now)."""
+    got = index.answer(question)
+    assert (got.id if got else None) == expected, (question, got)
+
+
+@pytest.mark.parametrize(
     ("entry_id", "first"),
     [
         ("calcium_limit", "The article gives no upper limit"),
