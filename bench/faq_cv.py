@@ -15,8 +15,10 @@ tunable set (``faq_fresh4.tsv``) whole, the way a new judging set is measured (`
 fresh3``, ``fresh2`` and ``fresh`` the ones before it); its copies in the training rows are left
 out with it. It prints in-scope right and out-of-scope declined for a grid of gates
 (``bot.faq.Gate``: the most "none" may have, the least the top entry must have, its lead over the
-next entry) and the training time; ``--set C=5`` and the like override the ``classifier`` settings
-of ``bot/data/faq.json`` to compare models in one command.
+next entry; the "surely in scope" branch, ``sure_none`` and ``sure_prob``, stays as set) and the
+training time; ``--set C=5`` and the like override the ``classifier`` settings of
+``bot/data/faq.json`` to compare models in one command (``--set sure_none=0`` turns that branch
+off).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from typing import Any, cast
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from bot.faq import FaqIndex, Gate, read_examples
+from bot.faq import FaqIndex, Gate, gate_of, read_examples
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 SETS = (
@@ -166,10 +168,11 @@ def main() -> None:
         f"({dropped} near copies of held-out questions left out); "
         f"training {min(train_s):.2f}-{max(train_s):.2f} s; {data['classifier']}"
     )
+    sure = gate_of(data["classifier"])  # the "surely in scope" branch stays as set in the grid
     print(f"{'max_none':>9}{'min_prob':>9}{'min_margin':>11}{'in-scope right':>17}{'declined':>11}")
     best = (-1.0, "")
     for max_none, min_prob, min_margin in itertools.product(NONES, PROBS, MARGINS):
-        gate = Gate(max_none, min_prob, min_margin)
+        gate = Gate(max_none, min_prob, min_margin, sure.sure_none, sure.sure_prob)
         right_in = right_out = 0
         for expected, scores in ranked:
             got = gate.pick(scores)
@@ -184,7 +187,7 @@ def main() -> None:
     print(f"best worse-of-two {best[0]:.1%} at max_none, min_prob, min_margin ={best[1]}")
     if args.show:
         model = data["classifier"]
-        gate = Gate(float(model["max_none"]), float(model["min_prob"]), float(model["min_margin"]))
+        gate = gate_of(model)
         for question, (expected, scores) in zip(asked, ranked, strict=True):
             got = gate.pick(scores) or "none"
             if got != expected:

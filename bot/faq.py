@@ -45,7 +45,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from tokenizers import Tokenizer
 
-__all__ = ["MAX_MESSAGE_CHARS", "FaqEntry", "FaqIndex", "Gate"]
+__all__ = ["MAX_MESSAGE_CHARS", "FaqEntry", "FaqIndex", "Gate", "gate_of"]
 
 MAX_MESSAGE_CHARS = 1500
 """Longest free-text message answered; a real message can ask three things in 560 characters."""
@@ -327,12 +327,16 @@ class Gate:
     probability; the entries' share is pooled, so a question that splits its probability
     between two neighbouring entries (changes vs causes) still counts as in scope. Which entry?
     The most likely one, when it has at least ``min_prob`` and leads the next entry by
-    ``min_margin``.
+    ``min_margin``; when the message is surely in scope ("none" under ``sure_none``), at least
+    ``sure_prob`` is enough ("how does your face age?" splits between three entries, one of
+    them right, with almost nothing left for "none").
     """
 
     max_none: float
     min_prob: float
     min_margin: float
+    sure_none: float = 0.0
+    sure_prob: float = 1.0
 
     def pick(self, ranked: Sequence[tuple[str, float]]) -> str | None:
         """Return the entry id to answer with, or None to decline, from ``FaqIndex.scores``."""
@@ -342,7 +346,8 @@ class Gate:
         best, p_best = entries[0]
         p_next = entries[1][1] if len(entries) > 1 else 0.0
         p_none = dict(ranked).get(_NONE, 0.0)
-        if p_none >= self.max_none or p_best < self.min_prob or p_best - p_next < self.min_margin:
+        need = min(self.min_prob, self.sure_prob) if p_none < self.sure_none else self.min_prob
+        if p_none >= self.max_none or p_best < need or p_best - p_next < self.min_margin:
             return None
         return best
 
@@ -468,9 +473,7 @@ class FaqIndex:
         self._classes: list[str] = [str(c) for c in self._model.classes_]
         self._coef = np.asarray(self._model.coef_, dtype=np.float64)
         self._intercept = np.asarray(self._model.intercept_, dtype=np.float64)
-        self._gate = Gate(
-            float(model["max_none"]), float(model["min_prob"]), float(model["min_margin"])
-        )
+        self._gate = gate_of(model)
         self._topic_ids: list[str] = list(data["topics"])
         self._blend = float(model["neighbour_weight"])
         self._blocked_max_none = float(model["blocked_max_none"])
@@ -569,6 +572,17 @@ class FaqIndex:
         """Return the entry the classifier is confident about, or None when a gate declines."""
         best = self._gate.pick(self.scores(question))
         return None if best is None else self._by_id[best]
+
+
+def gate_of(model: dict[str, Any]) -> Gate:
+    """Return the gate set under ``classifier`` in ``faq.json``."""
+    return Gate(
+        float(model["max_none"]),
+        float(model["min_prob"]),
+        float(model["min_margin"]),
+        float(model.get("sure_none", 0.0)),
+        float(model.get("sure_prob", 1.0)),
+    )
 
 
 def _longest_by_first(table: dict[tuple[str, ...], tuple[str, ...]]) -> dict[str, int]:

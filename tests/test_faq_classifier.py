@@ -202,6 +202,7 @@ def test_the_gate_declines_a_guess_that_is_not_confident_enough(index: FaqIndex)
     assert index.answer(question) is not None
     data = _kb()
     data["classifier"]["min_prob"] = 1.0
+    data["classifier"]["sure_prob"] = 1.0
     assert FaqIndex(data, _training()).answer(question) is None
     scores = index.scores(question)
     assert Gate(max_none=1.0, min_prob=0.0, min_margin=0.0).pick(scores) is not None
@@ -218,6 +219,18 @@ def test_neighbouring_entries_pool_against_off_topic() -> None:
     assert gate.pick([("none", 0.45), ("bone_changes", 0.15), ("cause", 0.14)]) is None
     assert Gate(0.5, 0.2, 0.2).pick(split) is None
     assert gate.pick([]) is None
+
+
+def test_a_surely_in_scope_question_needs_less_for_its_entry() -> None:
+    """Three entries share a plain question and 'none' has almost nothing: answer the first;
+    with more left for 'none' the usual least for the top entry holds."""
+    gate = Gate(max_none=0.6, min_prob=0.4, min_margin=0.0, sure_none=0.15, sure_prob=0.25)
+    plain = [("bone_changes", 0.34), ("onset_age", 0.3), ("face_thinner", 0.26), ("none", 0.1)]
+    assert gate.pick(plain) == "bone_changes"
+    vague = [("bone_changes", 0.34), ("none", 0.3), ("onset_age", 0.2), ("face_thinner", 0.16)]
+    assert gate.pick(vague) is None
+    assert gate.pick([("bone_changes", 0.2), ("onset_age", 0.2), ("none", 0.1)]) is None
+    assert Gate(0.6, 0.4, 0.0).pick(plain) is None
 
 
 def test_a_typo_guess_never_turns_a_real_word_into_a_blocked_one(index: FaqIndex) -> None:
