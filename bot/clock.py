@@ -75,6 +75,12 @@ class VirtualClock:
         request on the wire, which the stand-in dates on arrival; an update being answered)."""
         self._holds.append(busy)
 
+    @property
+    def sleeping(self) -> bool:
+        """Whether a ``sleep`` waits for its deadline: work the clock will wake, skipping
+        time to it as soon as nothing holds time still."""
+        return any(not woken.done() for _, _, woken in self._sleepers)
+
     async def sleep(self, seconds: float) -> None:
         """Wait ``seconds`` of virtual time, skipping it when nothing else is going on.
 

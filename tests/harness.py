@@ -32,6 +32,7 @@ from bot.fakeapi import FakeBotApi, SentMessage
 from bot.services import Services
 from bot.settings import Settings
 from bot.types import App
+from bot.yoga import coach_of
 from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
 from tests.botproc import Child, serve
@@ -135,6 +136,8 @@ class RunningBot:
     ) -> None:
         wire = OnTheWire(request)
         clock.hold_while(wire.busy)
+        self._wire = wire
+        self._clock = clock
         self.app: App = build_application(
             settings,
             TOKEN,
@@ -152,6 +155,22 @@ class RunningBot:
 
     async def start(self) -> None:
         await self._stack.enter_async_context(polling(self.app, poll_timeout=1))
+
+    def busy(self) -> bool:
+        """Whether the bot is at work or has work due: an update fetched and not yet handled,
+        a request on the wire, a tick, wake or yoga refresh under way or the armed wake due,
+        a wait on the clock (a paced send, a back-off) that the clock will skip. The stand-in
+        watches this (``Chat``), so a test's step waits for exactly that, not for a silence
+        long enough to cover a slow step."""
+        app = self.app
+        return (
+            not app.update_queue.empty()
+            or app.update_processor.current_concurrent_updates > 0
+            or self._wire.busy()
+            or self.services.dispatcher.busy
+            or coach_of(app).busy
+            or self._clock.sleeping
+        )
 
     async def __aenter__(self) -> RunningBot:
         await self.start()
@@ -384,6 +403,10 @@ class Chat(Phone):
         self.bot = bot
         self.clock = clock
 
+    def busy(self) -> bool:
+        """Whether the chat's bot (the one running now, after any restart) is at work."""
+        return self.bot.busy()
+
     async def at(self, instant: datetime) -> TickReport:
         """Let time pass until ``instant``, run what fell due and wait until the bot is quiet."""
         report = await jump(self.bot, self.clock, instant)
@@ -419,9 +442,11 @@ async def newcomer(
     bot = RunningBot(make_settings(db, server.api_root, **settings), clock, request)
     chat = Chat(server.api, bot, clock)
     await chat.bot.start()
+    server.api.watch(chat.busy)
     try:
         yield chat
     finally:
+        server.api.unwatch(chat.busy)
         await chat.bot.stop()
 
 
