@@ -85,13 +85,13 @@ async def test_downtime_nudge_sent_once_on_start_within_catch_up_and_missed_beyo
         await chat.restart(at=datetime(2026, 11, 26, 8, 10, tzinfo=KATHMANDU))
         await api.wait_for(lambda: bool(chat.nudges("Calcium")), timeout=5)
         await api.wait_for(lambda: bool(chat.nudges("Facial yoga")), timeout=5)
-        await api.wait_until_idle(quiet=0.3)
+        await api.wait_until_idle()
         assert len(chat.nudges("Facial yoga")) == 1
         assert len(chat.nudges("Calcium")) == 1
 
         # a third start sends nothing again
         await chat.restart()
-        await api.wait_until_idle(quiet=0.3)
+        await api.wait_until_idle()
         assert len(chat.nudges("Facial yoga")) == 1
         history = await chat.bot.services.repo.history(USER)
         assert [

@@ -55,7 +55,7 @@ async def test_blocked_user_is_marked_inactive_and_not_nudged_until_they_return(
         for hour in (9, 21):
             report = await chat.at(DAY.replace(hour=hour, second=1))
             assert (report.placed, report.sent, report.failed) == (0, 0, 0)
-        await api.wait_until_idle(quiet=0.2)
+        await api.wait_until_idle()
         assert len(nudge_sends(api, USER)) == 1
         assert chat.nudges("") == []
 
@@ -82,7 +82,7 @@ async def test_block_update_alone_stops_nudges(
         await until(inactive)
         report = await chat.at(YOGA_DUE + timedelta(seconds=1))
         assert (report.placed, report.sent, report.failed) == (0, 0, 0)
-        await api.wait_until_idle(quiet=0.2)
+        await api.wait_until_idle()
         assert nudge_sends(api, USER) == []
 
 
@@ -94,7 +94,7 @@ async def test_429_retry_after_is_honoured_and_the_nudge_arrives_once(
         api.fail_next("sendMessage", 429, retry_after=1, chat_id=USER)
         await chat.at(YOGA_DUE + timedelta(seconds=1))
         await api.wait_for(lambda: bool(chat.nudges("Facial yoga")), timeout=6)
-        await api.wait_until_idle(quiet=0.3)
+        await api.wait_until_idle()
         attempts = nudge_sends(api, USER)
         assert [c.status for c in attempts] == [429, 200]
         assert attempts[1].time - attempts[0].time >= 1.0
@@ -109,7 +109,7 @@ async def test_bad_gateway_twice_then_ok_delivers_once(
         api.fail_next("sendMessage", 502, times=2, chat_id=USER)
         await chat.at(YOGA_DUE + timedelta(seconds=1))
         await api.wait_for(lambda: bool(chat.nudges("Facial yoga")), timeout=8)
-        await api.wait_until_idle(quiet=0.3)
+        await api.wait_until_idle()
         assert [c.status for c in nudge_sends(api, USER)] == [502, 502, 200]
         assert len(chat.nudges("Facial yoga")) == 1
         history = await chat.bot.services.repo.history(USER)
@@ -132,7 +132,7 @@ async def test_send_that_times_out_is_uncertain_and_never_resent(
         # later ticks (a few minutes on) do not try it again
         report = await chat.at(YOGA_DUE + timedelta(minutes=3))
         assert (report.sent, report.failed) == (0, 0)
-        await api.wait_until_idle(quiet=0.3)
+        await api.wait_until_idle()
         assert len(nudge_sends(api, USER)) == 1
         assert len(chat.nudges("Facial yoga")) == 1
 
