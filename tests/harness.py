@@ -32,6 +32,7 @@ from bot.fakeapi import FakeBotApi, SentMessage
 from bot.services import Services
 from bot.settings import Settings
 from bot.types import App
+from bot.updates import UserLanes
 from bot.yoga import coach_of
 from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
@@ -41,8 +42,6 @@ if TYPE_CHECKING:
     from telegram._utils.types import ODVInput  # the type BaseRequest.do_request declares
 
 DEFAULT_NONE = BaseRequest.DEFAULT_NONE
-QUIET = 0.05
-"""Seconds of real time the stand-in must be quiet before the clock skips a wait."""
 TOKEN = "123456789:" + "A" * 35
 USER = 4242
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,6 +135,7 @@ class RunningBot:
     ) -> None:
         wire = OnTheWire(request)
         clock.hold_while(wire.busy)
+        clock.hold_while(self.working)
         self._wire = wire
         self._clock = clock
         self.app: App = build_application(
@@ -155,6 +155,17 @@ class RunningBot:
 
     async def start(self) -> None:
         await self._stack.enter_async_context(polling(self.app, poll_timeout=1))
+
+    def working(self) -> bool:
+        """Whether an update is fetched and not yet handled, or being handled by a task that
+        is not waiting on the clock: the clock skips no time under a handler at work, which
+        would have had all of the skipped time to finish."""
+        app = self.app
+        lanes = app.update_processor
+        assert isinstance(lanes, UserLanes)
+        return not app.update_queue.empty() or any(
+            not self._clock.asleep(task) for task in lanes.handling
+        )
 
     def busy(self) -> bool:
         """Whether the bot is at work or has work due: an update fetched and not yet handled,
@@ -203,14 +214,15 @@ class BotProcess(Child):
 async def start_server(clock: VirtualClock | None = None) -> FakeBotApiServer:
     """A fresh stand-in on a free loopback port, dating calls on ``clock`` (default: real time).
 
-    The clock skips no time until the stand-in has been quiet for ``QUIET`` of real time: the
-    bot gets that long to answer what just happened (an update, a test's next step) before
-    time moves on, as it would have had all of the skipped time.
+    The clock skips no time until the stand-in has been quiet for its ``quiet`` of real time
+    (10 ms with an in-process bot, which holds the clock itself while it handles an update;
+    50 ms without): the bot gets that long to answer what just happened before time moves
+    on, as it would have had all of the skipped time.
     """
     api = FakeBotApi(clock=clock.monotonic if clock else time_module.monotonic)
     server = FakeBotApiServer(api)
     if clock is not None:
-        clock.hold_while(lambda: not api.idle_for(QUIET))
+        clock.hold_while(lambda: not api.idle_for(api.quiet))
     await server.start()
     return server
 

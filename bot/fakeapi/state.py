@@ -957,6 +957,12 @@ class FakeBotApi:
         """Undo ``watch`` (the bot stopped)."""
         self._watched.remove(busy)
 
+    @property
+    def quiet(self) -> float:
+        """Seconds of silence that count as idle: ``SETTLE`` while a bot is watched (it says
+        itself when it is at work), else ``QUIET``."""
+        return SETTLE if self._watched else QUIET
+
     async def wait_until_idle(
         self,
         quiet: float | None = None,
@@ -971,7 +977,7 @@ class FakeBotApi:
         go by, and ``quiet`` defaults to the longer ``QUIET``.
         """
         if quiet is None:
-            quiet = SETTLE if self._watched else QUIET
+            quiet = self.quiet
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         await self.wait_updates_consumed(timeout)
