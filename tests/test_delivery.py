@@ -257,7 +257,7 @@ async def test_the_heartbeat_advances_while_a_long_tick_drains(
 ) -> None:
     api = server.api
     async with crowd(api, clock, make_settings(db, server.api_root, max_in_flight=1)) as bot:
-        api.set_delay("sendMessage", 0.1)  # one at a time: 30 sends take seconds
+        api.set_delay("sendMessage", 0.05)  # one at a time: 30 sends take 1.5 s
         clock.set(DUE + timedelta(seconds=1))
         tick = asyncio.create_task(bot.services.dispatcher.tick())
         await api.wait_for(lambda: nudges_to(api, USERS[2]) == 1, timeout=10)

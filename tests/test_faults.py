@@ -123,7 +123,7 @@ async def test_send_that_times_out_is_uncertain_and_never_resent(
     # a 1 s read timeout, so a slow send times out quickly
     request = HTTPXRequest(connection_pool_size=64, read_timeout=1.0)
     async with onboarded(server, clock, db, SEVEN, "UTC", request=request) as chat:
-        api.set_delay("sendMessage", 1.6)  # the message lands, the answer comes too late
+        api.set_delay("sendMessage", 1.2)  # the message lands, the answer comes too late
         report = await chat.at(YOGA_DUE + timedelta(seconds=1))
         assert (report.sent, report.failed) == (0, 1)
         history = await chat.bot.services.repo.history(USER)
