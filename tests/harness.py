@@ -127,17 +127,25 @@ class RunningBot:
 
     It waits with ``clock.sleep``, which skips those waits when the clock was made with
     ``skip_waits`` (the ``clock`` fixture) and nothing holds time still: none of its requests
-    is on the wire (``OnTheWire``) and the stand-in is quiet (``start_server``).
+    is on the wire (``OnTheWire``), no update is being handled (``working``) and the stand-in
+    is quiet (``start_server``). A stand-in given as ``watched_by`` watches it while it runs,
+    so that ``wait_until_idle`` waits for what the bot says it still has to do (``busy``).
     """
 
     def __init__(
-        self, settings: Settings, clock: VirtualClock, request: BaseRequest | None = None
+        self,
+        settings: Settings,
+        clock: VirtualClock,
+        request: BaseRequest | None = None,
+        *,
+        watched_by: FakeBotApi | None = None,
     ) -> None:
         wire = OnTheWire(request)
         clock.hold_while(wire.busy)
         clock.hold_while(self.working)
         self._wire = wire
         self._clock = clock
+        self._watcher = watched_by
         self.app: App = build_application(
             settings,
             TOKEN,
@@ -155,6 +163,8 @@ class RunningBot:
 
     async def start(self) -> None:
         await self._stack.enter_async_context(polling(self.app, poll_timeout=1))
+        if self._watcher is not None:
+            self._watcher.watch(self.busy)
 
     def working(self) -> bool:
         """Whether an update is fetched and not yet handled, or being handled by a task that
@@ -171,8 +181,8 @@ class RunningBot:
         """Whether the bot is at work or has work due: an update fetched and not yet handled,
         a request on the wire, a tick, wake or yoga refresh under way or the armed wake due,
         a wait on the clock (a paced send, a back-off) that the clock will skip. The stand-in
-        watches this (``Chat``), so a test's step waits for exactly that, not for a silence
-        long enough to cover a slow step."""
+        watches this (``watched_by``), so a test's step waits for exactly that, not for a
+        silence long enough to cover a slow step."""
         app = self.app
         return (
             not app.update_queue.empty()
@@ -191,6 +201,9 @@ class RunningBot:
         await self.stop()
 
     async def stop(self) -> None:
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.unwatch(self.busy)
         await self._stack.aclose()
 
 
@@ -415,10 +428,6 @@ class Chat(Phone):
         self.bot = bot
         self.clock = clock
 
-    def busy(self) -> bool:
-        """Whether the chat's bot (the one running now, after any restart) is at work."""
-        return self.bot.busy()
-
     async def at(self, instant: datetime) -> TickReport:
         """Let time pass until ``instant``, run what fell due and wait until the bot is quiet."""
         report = await jump(self.bot, self.clock, instant)
@@ -433,7 +442,7 @@ class Chat(Phone):
         self.api.release_long_polls()
         if at is not None:
             self.clock.set(at)
-        self.bot = RunningBot(settings, self.clock)
+        self.bot = RunningBot(settings, self.clock, watched_by=self.api)
         await self.bot.start()
 
 
@@ -451,14 +460,13 @@ async def newcomer(
     ``settings`` override the test defaults (``make_settings``), ``request`` the transport."""
     if start is not None:
         clock.set(start)
-    bot = RunningBot(make_settings(db, server.api_root, **settings), clock, request)
+    config = make_settings(db, server.api_root, **settings)
+    bot = RunningBot(config, clock, request, watched_by=server.api)
     chat = Chat(server.api, bot, clock)
     await chat.bot.start()
-    server.api.watch(chat.busy)
     try:
         yield chat
     finally:
-        server.api.unwatch(chat.busy)
         await chat.bot.stop()
 
 

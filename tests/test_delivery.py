@@ -39,7 +39,7 @@ async def crowd(
 ) -> AsyncIterator[RunningBot]:
     """A running bot whose ``users`` all have facial yoga at 08:00 UTC; now is 07:00."""
     clock.set(DAY.replace(hour=7))
-    async with RunningBot(settings, clock, request) as bot:
+    async with RunningBot(settings, clock, request, watched_by=api) as bot:
         await seed_users(bot.services, users)
         yield bot
 
@@ -180,7 +180,7 @@ async def test_a_retry_that_falls_past_the_catch_up_window_is_missed_not_sent_la
         tries = len(api.calls_to("sendMessage", chat_id=uid))
         api.clear_faults()
         await jump(bot, clock, DUE + timedelta(hours=3))
-        await api.wait_until_idle(quiet=0.3)
+        await api.wait_until_idle()
         yoga_sends = [
             c for c in api.calls_to("sendMessage", chat_id=uid) if "yoga" in (c.text or "")
         ]

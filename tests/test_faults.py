@@ -142,7 +142,7 @@ async def test_burst_of_sixty_respects_limits_in_due_order_while_replies_stay_qu
 ) -> None:
     api = server.api
     clock.set(DAY.replace(hour=7))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+    async with RunningBot(make_settings(db, server.api_root), clock, watched_by=api) as bot:
         services = bot.services
         users = list(range(1001, 1061))
         early, late = users[::2], users[1::2]
@@ -173,7 +173,7 @@ async def test_burst_of_sixty_respects_limits_in_due_order_while_replies_stay_qu
 
         report = await asyncio.wait_for(burst, timeout=10)
         assert (report.placed, report.sent, report.failed) == (60, 60, 0)
-        await api.wait_until_idle(quiet=0.3)
+        await api.wait_until_idle()
         assert api.rejected_by_limits == 0
         for uid in users:
             assert len(api.messages(uid)) == 1, uid
