@@ -81,7 +81,7 @@ def build_application(
     ``sleep`` is how the rate limiter, the yoga coach and the dispatcher's back-off wait: the
     tests pass one that skips virtual time, next to the ``elapsed`` clock they wait on.
     """
-    services = Services(settings, clock, FaqIndex.load(), elapsed, sleep)
+    services = Services(settings, clock, FaqIndex.load, elapsed, sleep)
     builder = (
         Application.builder()
         .token(token)

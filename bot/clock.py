@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 ORIGIN = 100 * 365 * 86400.0
 """Added to ``monotonic``, so a clock set a year or decades back still reads above zero, as
@@ -49,6 +50,9 @@ class VirtualClock:
         default_factory=itertools.count, init=False, repr=False, compare=False
     )
     _skipper: asyncio.Task[None] | None = field(default=None, init=False, repr=False, compare=False)
+    _asleep: set[asyncio.Task[Any]] = field(
+        default_factory=set, init=False, repr=False, compare=False
+    )
 
     def __call__(self) -> datetime:
         """The virtual now, tz-aware."""
@@ -75,6 +79,16 @@ class VirtualClock:
         request on the wire, which the stand-in dates on arrival; an update being answered)."""
         self._holds.append(busy)
 
+    @property
+    def sleeping(self) -> bool:
+        """Whether a ``sleep`` waits for its deadline: work the clock will wake, skipping
+        time to it as soon as nothing holds time still."""
+        return any(not woken.done() for _, _, woken in self._sleepers)
+
+    def asleep(self, task: asyncio.Task[Any]) -> bool:
+        """Whether ``task`` waits in ``sleep``: it does nothing until the clock wakes it."""
+        return task in self._asleep
+
     async def sleep(self, seconds: float) -> None:
         """Wait ``seconds`` of virtual time, skipping it when nothing else is going on.
 
@@ -92,7 +106,14 @@ class VirtualClock:
         heapq.heappush(self._sleepers, (deadline, next(self._serial), woken))
         if self._skipper is None or self._skipper.done():
             self._skipper = loop.create_task(self._skip())
-        await woken
+        task = asyncio.current_task()
+        if task is not None:
+            self._asleep.add(task)
+        try:
+            await woken
+        finally:
+            if task is not None:
+                self._asleep.discard(task)
 
     async def _skip(self) -> None:
         """Wake the sleepers in deadline order, skipping time to each deadline when idle."""

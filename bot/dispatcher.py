@@ -50,6 +50,8 @@ API_PROBE_AFTER = timedelta(minutes=1)
 """With no successful call for this long, a wake asks Telegram ``getMe`` to prove it can."""
 FAILURE_WINDOW = 20
 """Recent sends looked at to decide whether most of them are failing."""
+DUE_SOON = 0.1
+"""Seconds before its armed wake from which the dispatcher counts as busy (``busy``)."""
 HOLD_FIRST = 2.0
 HOLD_MAX = 60.0
 
@@ -92,6 +94,7 @@ class Dispatcher:
         self._armed: Job[Context] | None = None
         self._armed_deadline = math.inf
         self._tick_lock = asyncio.Lock()
+        self._waking = 0
         self._stopping = False
         self._last_tick: tuple[datetime, float] | None = None
         self._last_beat = -math.inf
@@ -123,6 +126,14 @@ class Dispatcher:
         """False once shutdown began: finish the sends in flight, start no other."""
         return not self._stopping and self._app is not None and self._app.running
 
+    @property
+    def busy(self) -> bool:
+        """Whether a wake or a tick is under way, or the armed wake is (almost) due: what an
+        in-process test waits for before it asserts that nothing more was sent."""
+        armed = self._armed is not None and not self._stopping
+        due = armed and self._armed_deadline <= monotonic.monotonic() + DUE_SOON
+        return due or self._waking > 0 or self._tick_lock.locked()
+
     def wake_at(self, at: datetime) -> None:
         """Make sure a tick runs no later than ``at``."""
         if self._app is None or self._app.job_queue is None or self._stopping:
@@ -142,6 +153,7 @@ class Dispatcher:
     async def _on_wake(self, _: Context) -> None:
         """Run a tick, then re-arm even if it failed, so one error never stops the nudges."""
         self._armed = None
+        self._waking += 1
         upcoming: datetime | None = None
         try:
             await self.tick()
@@ -151,6 +163,7 @@ class Dispatcher:
             now = self._clock()
             held = timedelta(seconds=max(0.0, self._hold_until - self._elapsed()))
             self.wake_at(max(upcoming or now + MAX_SLEEP, now + held))
+            self._waking -= 1
 
     async def tick(self) -> TickReport:
         """Do everything that is due now; safe to call at any time, runs one at a time."""

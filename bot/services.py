@@ -5,6 +5,7 @@ FAQ index, and the use cases (``bot/usecases.py``) through which every handler w
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
 from time import monotonic
 
@@ -22,7 +23,7 @@ class Services:
         self,
         settings: Settings,
         clock: Clock,
-        faq: FaqIndex,
+        faq: Callable[[], FaqIndex],
         elapsed: Elapsed = monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
@@ -31,13 +32,16 @@ class Services:
         self.elapsed = elapsed
         self.sleep = sleep
         """How waits on ``elapsed`` are waited (the tests' virtual clock skips them)."""
-        self.faq = faq
+        self._load_faq = faq
+        self._faq: FaqIndex | None = None
         self._repo: Repository | None = None
         self._dispatcher: Dispatcher | None = None
         self._actions: UseCases | None = None
 
     async def open(self) -> None:
-        """Open (and migrate) the database; called from PTB's post_init."""
+        """Open (and migrate) the database, then build the FAQ index; called from PTB's
+        post_init, so a token Telegram rejects or a database it must refuse stops the bot
+        before the second of CPU that training the FAQ model takes."""
         self._repo = await Repository.open(self.settings.database_path)
         self._dispatcher = Dispatcher(
             self._repo,
@@ -48,6 +52,7 @@ class Services:
             sleep=self.sleep,
         )
         self._actions = UseCases(self._repo, self._dispatcher, self.clock, self.settings.catch_up)
+        self._faq = self._load_faq()
 
     async def close(self) -> None:
         """Close the database; called from PTB's post_shutdown."""
@@ -60,6 +65,12 @@ class Services:
         """The open repository."""
         assert self._repo is not None, "Services.open() has not run"
         return self._repo
+
+    @property
+    def faq(self) -> FaqIndex:
+        """The FAQ index."""
+        assert self._faq is not None, "Services.open() has not run"
+        return self._faq
 
     @property
     def dispatcher(self) -> Dispatcher:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Set
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import Enum
@@ -197,6 +197,13 @@ class UserLanes(BaseUpdateProcessor):
         self._slow_down = slow_down
         self._clock = clock
         self._lanes: KeyedLanes[int] = KeyedLanes()
+        self._handling: set[asyncio.Task[Any]] = set()
+
+    @property
+    def handling(self) -> Set[asyncio.Task[Any]]:
+        """The tasks handling an update now (past the throttle and their lane's queue): the
+        tests' virtual clock skips no time while one of them is at work."""
+        return self._handling
 
     async def initialize(self) -> None:
         """Nothing to set up; required by the interface."""
@@ -208,7 +215,7 @@ class UserLanes(BaseUpdateProcessor):
         """Throttle, then run the update on its sender's lane."""
         key = sender_of(update)
         if key is None:
-            await coroutine
+            await self._handle(coroutine)
             return
         if isinstance(update, Update) and (update.message or update.callback_query):
             verdict = self.throttle.admit(key, self._clock(), expensive=is_expensive(update))
@@ -223,7 +230,19 @@ class UserLanes(BaseUpdateProcessor):
                     _log.debug("update dropped by the throttle", extra={"user_id": key})
                 return
         async with self._lanes.hold(key):
+            await self._handle(coroutine)
+
+    async def _handle(self, coroutine: Awaitable[Any]) -> None:
+        """Run an update's handlers, known as ``handling`` meanwhile."""
+        task = asyncio.current_task()
+        if task is None:
             await coroutine
+            return
+        self._handling.add(task)
+        try:
+            await coroutine
+        finally:
+            self._handling.discard(task)
 
     async def _tell(self, update: Update) -> None:
         """Say "slow down"; a failure here must not become an unhandled task error."""

@@ -58,6 +58,7 @@ class YogaCoach:
         self._app: App | None = None
         self._locks: dict[int, asyncio.Lock] = {}
         self._last_edit: dict[int, float] = {}
+        self._working = 0
 
     def arm(self, app: App) -> None:
         """Schedule the countdown job; it starts with the application and resumes sessions."""
@@ -71,8 +72,17 @@ class YogaCoach:
             job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
 
+    @property
+    def busy(self) -> bool:
+        """Whether a countdown tick or a refresh is under way (an in-process test waits)."""
+        return self._working > 0
+
     async def _on_tick(self, _: Context) -> None:
-        await self.tick()
+        self._working += 1
+        try:
+            await self.tick()
+        finally:
+            self._working -= 1
 
     async def tick(self) -> None:
         """Finish sessions whose time is up and refresh the countdown of the others."""
@@ -158,7 +168,13 @@ class YogaCoach:
     def refresh_soon(self, session_id: int) -> None:
         """Show a session's new state without making the caller wait for the edit."""
         assert self._app is not None
-        self._app.create_task(self._refresh(session_id, paced=False), name="yoga-refresh")
+        self._working += 1
+        task = self._app.create_task(self._refresh(session_id, paced=False), name="yoga-refresh")
+        task.add_done_callback(self._done)
+
+    def _done(self, _: object) -> None:
+        """A refresh task ended, however it ended."""
+        self._working -= 1
 
     async def sent(self, session_id: int, message_id: int) -> None:
         """The session's message was just sent: it is the one the countdown edits from now on,

@@ -32,6 +32,8 @@ from bot.fakeapi import FakeBotApi, SentMessage
 from bot.services import Services
 from bot.settings import Settings
 from bot.types import App
+from bot.updates import UserLanes
+from bot.yoga import coach_of
 from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
 from tests.botproc import Child, serve
@@ -40,8 +42,6 @@ if TYPE_CHECKING:
     from telegram._utils.types import ODVInput  # the type BaseRequest.do_request declares
 
 DEFAULT_NONE = BaseRequest.DEFAULT_NONE
-QUIET = 0.05
-"""Seconds of real time the stand-in must be quiet before the clock skips a wait."""
 TOKEN = "123456789:" + "A" * 35
 USER = 4242
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,14 +127,25 @@ class RunningBot:
 
     It waits with ``clock.sleep``, which skips those waits when the clock was made with
     ``skip_waits`` (the ``clock`` fixture) and nothing holds time still: none of its requests
-    is on the wire (``OnTheWire``) and the stand-in is quiet (``start_server``).
+    is on the wire (``OnTheWire``), no update is being handled (``working``) and the stand-in
+    is quiet (``start_server``). A stand-in given as ``watched_by`` watches it while it runs,
+    so that ``wait_until_idle`` waits for what the bot says it still has to do (``busy``).
     """
 
     def __init__(
-        self, settings: Settings, clock: VirtualClock, request: BaseRequest | None = None
+        self,
+        settings: Settings,
+        clock: VirtualClock,
+        request: BaseRequest | None = None,
+        *,
+        watched_by: FakeBotApi | None = None,
     ) -> None:
         wire = OnTheWire(request)
         clock.hold_while(wire.busy)
+        clock.hold_while(self.working)
+        self._wire = wire
+        self._clock = clock
+        self._watcher = watched_by
         self.app: App = build_application(
             settings,
             TOKEN,
@@ -152,6 +163,35 @@ class RunningBot:
 
     async def start(self) -> None:
         await self._stack.enter_async_context(polling(self.app, poll_timeout=1))
+        if self._watcher is not None:
+            self._watcher.watch(self.busy)
+
+    def working(self) -> bool:
+        """Whether an update is fetched and not yet handled, or being handled by a task that
+        is not waiting on the clock: the clock skips no time under a handler at work, which
+        would have had all of the skipped time to finish."""
+        app = self.app
+        lanes = app.update_processor
+        assert isinstance(lanes, UserLanes)
+        return not app.update_queue.empty() or any(
+            not self._clock.asleep(task) for task in lanes.handling
+        )
+
+    def busy(self) -> bool:
+        """Whether the bot is at work or has work due: an update fetched and not yet handled,
+        a request on the wire, a tick, wake or yoga refresh under way or the armed wake due,
+        a wait on the clock (a paced send, a back-off) that the clock will skip. The stand-in
+        watches this (``watched_by``), so a test's step waits for exactly that, not for a
+        silence long enough to cover a slow step."""
+        app = self.app
+        return (
+            not app.update_queue.empty()
+            or app.update_processor.current_concurrent_updates > 0
+            or self._wire.busy()
+            or self.services.dispatcher.busy
+            or coach_of(app).busy
+            or self._clock.sleeping
+        )
 
     async def __aenter__(self) -> RunningBot:
         await self.start()
@@ -161,6 +201,9 @@ class RunningBot:
         await self.stop()
 
     async def stop(self) -> None:
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.unwatch(self.busy)
         await self._stack.aclose()
 
 
@@ -184,14 +227,15 @@ class BotProcess(Child):
 async def start_server(clock: VirtualClock | None = None) -> FakeBotApiServer:
     """A fresh stand-in on a free loopback port, dating calls on ``clock`` (default: real time).
 
-    The clock skips no time until the stand-in has been quiet for ``QUIET`` of real time: the
-    bot gets that long to answer what just happened (an update, a test's next step) before
-    time moves on, as it would have had all of the skipped time.
+    The clock skips no time until the stand-in has been quiet for its ``quiet`` of real time
+    (10 ms with an in-process bot, which holds the clock itself while it handles an update;
+    50 ms without): the bot gets that long to answer what just happened before time moves
+    on, as it would have had all of the skipped time.
     """
     api = FakeBotApi(clock=clock.monotonic if clock else time_module.monotonic)
     server = FakeBotApiServer(api)
     if clock is not None:
-        clock.hold_while(lambda: not api.idle_for(QUIET))
+        clock.hold_while(lambda: not api.idle_for(api.quiet))
     await server.start()
     return server
 
@@ -398,7 +442,7 @@ class Chat(Phone):
         self.api.release_long_polls()
         if at is not None:
             self.clock.set(at)
-        self.bot = RunningBot(settings, self.clock)
+        self.bot = RunningBot(settings, self.clock, watched_by=self.api)
         await self.bot.start()
 
 
@@ -416,7 +460,8 @@ async def newcomer(
     ``settings`` override the test defaults (``make_settings``), ``request`` the transport."""
     if start is not None:
         clock.set(start)
-    bot = RunningBot(make_settings(db, server.api_root, **settings), clock, request)
+    config = make_settings(db, server.api_root, **settings)
+    bot = RunningBot(config, clock, request, watched_by=server.api)
     chat = Chat(server.api, bot, clock)
     await chat.bot.start()
     try:

@@ -34,10 +34,11 @@ async def test_kathmandu_nudge_on_time_done_note_and_restart_without_repeat(
     server: FakeBotApiServer, clock: VirtualClock, db: Path
 ) -> None:
     api = server.api
-    start = datetime(2026, 11, 26, 8, 29, 57, tzinfo=KATHMANDU)
-    async with onboarded(server, clock, db, start, "Asia/Kathmandu") as chat:
+    due = datetime(2026, 11, 26, 8, 30, tzinfo=KATHMANDU)
+    async with onboarded(server, clock, db, due - timedelta(minutes=5), "Asia/Kathmandu") as chat:
+        # the time is set 1.5 s before it falls due, however long onboarding took
+        clock.set(due - timedelta(seconds=1.5))
         await chat.say("/set yoga 08:30", expect="Facial yoga set to 08:30")
-        due = datetime(2026, 11, 26, 8, 30, tzinfo=KATHMANDU)
         await api.wait_for(lambda: bool(chat.nudges("Facial yoga")), timeout=10)
         lateness = clock() - due
         assert timedelta(0) <= lateness < timedelta(seconds=5)
@@ -85,13 +86,13 @@ async def test_downtime_nudge_sent_once_on_start_within_catch_up_and_missed_beyo
         await chat.restart(at=datetime(2026, 11, 26, 8, 10, tzinfo=KATHMANDU))
         await api.wait_for(lambda: bool(chat.nudges("Calcium")), timeout=5)
         await api.wait_for(lambda: bool(chat.nudges("Facial yoga")), timeout=5)
-        await api.wait_until_idle(quiet=0.3)
+        await api.wait_until_idle()
         assert len(chat.nudges("Facial yoga")) == 1
         assert len(chat.nudges("Calcium")) == 1
 
         # a third start sends nothing again
         await chat.restart()
-        await api.wait_until_idle(quiet=0.3)
+        await api.wait_until_idle()
         assert len(chat.nudges("Facial yoga")) == 1
         history = await chat.bot.services.repo.history(USER)
         assert [

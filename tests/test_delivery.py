@@ -39,7 +39,7 @@ async def crowd(
 ) -> AsyncIterator[RunningBot]:
     """A running bot whose ``users`` all have facial yoga at 08:00 UTC; now is 07:00."""
     clock.set(DAY.replace(hour=7))
-    async with RunningBot(settings, clock, request) as bot:
+    async with RunningBot(settings, clock, request, watched_by=api) as bot:
         await seed_users(bot.services, users)
         yield bot
 
@@ -180,7 +180,7 @@ async def test_a_retry_that_falls_past_the_catch_up_window_is_missed_not_sent_la
         tries = len(api.calls_to("sendMessage", chat_id=uid))
         api.clear_faults()
         await jump(bot, clock, DUE + timedelta(hours=3))
-        await api.wait_until_idle(quiet=0.3)
+        await api.wait_until_idle()
         yoga_sends = [
             c for c in api.calls_to("sendMessage", chat_id=uid) if "yoga" in (c.text or "")
         ]
@@ -257,7 +257,7 @@ async def test_the_heartbeat_advances_while_a_long_tick_drains(
 ) -> None:
     api = server.api
     async with crowd(api, clock, make_settings(db, server.api_root, max_in_flight=1)) as bot:
-        api.set_delay("sendMessage", 0.1)  # one at a time: 30 sends take seconds
+        api.set_delay("sendMessage", 0.05)  # one at a time: 30 sends take 1.5 s
         clock.set(DUE + timedelta(seconds=1))
         tick = asyncio.create_task(bot.services.dispatcher.tick())
         await api.wait_for(lambda: nudges_to(api, USERS[2]) == 1, timeout=10)

@@ -481,3 +481,28 @@ async def test_wait_until_idle_after_conversation(api: FakeBotApi) -> None:
         api.send_text(USER, "two")
         await api.wait_until_idle()
         assert [m.text for m in api.messages(USER)] == ["one", "two"]
+
+
+async def test_wait_until_idle_waits_for_a_watched_bot_that_is_still_at_work(
+    api: FakeBotApi,
+) -> None:
+    """Silence on the wire is not idleness: a bot whose handler writes slowly to its database
+    (nothing on the wire for longer than any quiet) sends afterwards, and a watched bot that
+    says it is at work is waited for."""
+    at_work = True
+
+    async def slow_handler() -> None:
+        nonlocal at_work
+        await asyncio.sleep(0.3)  # a slow database write
+        await api.handle("sendMessage", {"chat_id": USER, "text": "after the write"})
+        at_work = False
+
+    def busy() -> bool:
+        return at_work
+
+    api.watch(busy)
+    handler = asyncio.create_task(slow_handler())
+    await api.wait_until_idle()
+    assert [m.text for m in api.messages(USER)] == ["after the write"]
+    await handler
+    api.unwatch(busy)

@@ -55,7 +55,7 @@ async def test_blocked_user_is_marked_inactive_and_not_nudged_until_they_return(
         for hour in (9, 21):
             report = await chat.at(DAY.replace(hour=hour, second=1))
             assert (report.placed, report.sent, report.failed) == (0, 0, 0)
-        await api.wait_until_idle(quiet=0.2)
+        await api.wait_until_idle()
         assert len(nudge_sends(api, USER)) == 1
         assert chat.nudges("") == []
 
@@ -82,7 +82,7 @@ async def test_block_update_alone_stops_nudges(
         await until(inactive)
         report = await chat.at(YOGA_DUE + timedelta(seconds=1))
         assert (report.placed, report.sent, report.failed) == (0, 0, 0)
-        await api.wait_until_idle(quiet=0.2)
+        await api.wait_until_idle()
         assert nudge_sends(api, USER) == []
 
 
@@ -94,7 +94,7 @@ async def test_429_retry_after_is_honoured_and_the_nudge_arrives_once(
         api.fail_next("sendMessage", 429, retry_after=1, chat_id=USER)
         await chat.at(YOGA_DUE + timedelta(seconds=1))
         await api.wait_for(lambda: bool(chat.nudges("Facial yoga")), timeout=6)
-        await api.wait_until_idle(quiet=0.3)
+        await api.wait_until_idle()
         attempts = nudge_sends(api, USER)
         assert [c.status for c in attempts] == [429, 200]
         assert attempts[1].time - attempts[0].time >= 1.0
@@ -109,7 +109,7 @@ async def test_bad_gateway_twice_then_ok_delivers_once(
         api.fail_next("sendMessage", 502, times=2, chat_id=USER)
         await chat.at(YOGA_DUE + timedelta(seconds=1))
         await api.wait_for(lambda: bool(chat.nudges("Facial yoga")), timeout=8)
-        await api.wait_until_idle(quiet=0.3)
+        await api.wait_until_idle()
         assert [c.status for c in nudge_sends(api, USER)] == [502, 502, 200]
         assert len(chat.nudges("Facial yoga")) == 1
         history = await chat.bot.services.repo.history(USER)
@@ -123,7 +123,7 @@ async def test_send_that_times_out_is_uncertain_and_never_resent(
     # a 1 s read timeout, so a slow send times out quickly
     request = HTTPXRequest(connection_pool_size=64, read_timeout=1.0)
     async with onboarded(server, clock, db, SEVEN, "UTC", request=request) as chat:
-        api.set_delay("sendMessage", 1.6)  # the message lands, the answer comes too late
+        api.set_delay("sendMessage", 1.2)  # the message lands, the answer comes too late
         report = await chat.at(YOGA_DUE + timedelta(seconds=1))
         assert (report.sent, report.failed) == (0, 1)
         history = await chat.bot.services.repo.history(USER)
@@ -132,7 +132,7 @@ async def test_send_that_times_out_is_uncertain_and_never_resent(
         # later ticks (a few minutes on) do not try it again
         report = await chat.at(YOGA_DUE + timedelta(minutes=3))
         assert (report.sent, report.failed) == (0, 0)
-        await api.wait_until_idle(quiet=0.3)
+        await api.wait_until_idle()
         assert len(nudge_sends(api, USER)) == 1
         assert len(chat.nudges("Facial yoga")) == 1
 
@@ -142,7 +142,7 @@ async def test_burst_of_sixty_respects_limits_in_due_order_while_replies_stay_qu
 ) -> None:
     api = server.api
     clock.set(DAY.replace(hour=7))
-    async with RunningBot(make_settings(db, server.api_root), clock) as bot:
+    async with RunningBot(make_settings(db, server.api_root), clock, watched_by=api) as bot:
         services = bot.services
         users = list(range(1001, 1061))
         early, late = users[::2], users[1::2]
@@ -173,7 +173,7 @@ async def test_burst_of_sixty_respects_limits_in_due_order_while_replies_stay_qu
 
         report = await asyncio.wait_for(burst, timeout=10)
         assert (report.placed, report.sent, report.failed) == (60, 60, 0)
-        await api.wait_until_idle(quiet=0.3)
+        await api.wait_until_idle()
         assert api.rejected_by_limits == 0
         for uid in users:
             assert len(api.messages(uid)) == 1, uid

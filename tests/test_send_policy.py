@@ -31,7 +31,7 @@ async def reply_fails(chat: Chat, command: str, status: int, description: str) -
     await chat.api.wait_for(
         lambda: any(c.status == status for c in sends()), what=f"the refused answer to {command}"
     )
-    await chat.api.wait_until_idle(quiet=0.2)
+    await chat.api.wait_until_idle()
     return sends()
 
 

@@ -132,14 +132,14 @@ async def test_a_flooding_user_is_throttled_and_told_once_while_others_are_answe
         api.send_text(OTHER, "/help")
         await api.wait_for(lambda: bool(replies_to(api, OTHER, HELP_TITLE)), 10)
         await api.wait_for(lambda: bool(replies_to(api, USER, SLOW_DOWN)), 10)
-        await api.wait_until_idle(quiet=0.3)
+        await api.wait_until_idle()
         answered = len(replies_to(api, USER, HELP_TITLE))
         assert 10 <= answered < 20  # the burst, plus what refilled meanwhile; the rest dropped
 
         for _ in range(40):  # a second flood within the minute: dropped, not told again
             api.send_text(USER, "/help")
         await api.wait_updates_consumed()
-        await api.wait_until_idle(quiet=0.3)
+        await api.wait_until_idle()
         assert len(replies_to(api, USER, SLOW_DOWN)) == 1
         assert len(replies_to(api, USER, HELP_TITLE)) < answered + 10
 
@@ -155,7 +155,7 @@ async def test_a_flood_of_button_presses_gets_one_slow_down_toast(
         await api.wait_for(
             lambda: any(a["text"] == SLOW_DOWN for a in api.callback_answers.values())
         )
-        await api.wait_until_idle(quiet=0.3)
+        await api.wait_until_idle()
         answers = [api.callback_answers[p]["text"] for p in presses if p in api.callback_answers]
         assert answers.count(SLOW_DOWN) == 1
         assert 9 <= len(answers) - 1 < 20  # the burst was answered, the rest dropped

@@ -162,7 +162,7 @@ async def test_countdown_and_presses_stay_within_the_per_chat_limit(
         for _ in range(11):
             await clock.sleep(1.0)
             await countdown_job.run(bot.app)
-        await api.wait_until_idle(quiet=0.3)
+        await api.wait_until_idle()
 
         edits = [
             c

@@ -95,6 +95,13 @@ _HTML_TAG_RE: Final = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s[^<>]*)?)>"
 _MDV2_NEVER_MARKUP: Final = frozenset("#+-={}.!")
 _MDV2_MARKERS: Final = frozenset("*_~|`")
 _CLIENT_CLOSED: Final = 499
+QUIET: Final = 0.05
+"""Seconds of quiet ``wait_until_idle`` asks for when it can only watch the wire."""
+SETTLE: Final = 0.01
+"""Seconds of quiet it asks for when the bot says it is idle too (``watch``): enough for what
+the event loop has already scheduled (a task the bot just created) to show."""
+IDLE_POLL: Final = 0.002
+"""Seconds between looks at the bot's own idle signal while waiting for it."""
 
 
 class _ApiError(Exception):
@@ -370,6 +377,7 @@ class FakeBotApi:
         self._waiters: set[asyncio.Future[None]] = set()
         self._in_flight = 0
         self._last_activity = 0.0
+        self._watched: list[Callable[[], bool]] = []
         self._poll_serial = 0
         self._polls_waiting = 0
         self._release_serial = 0
@@ -939,21 +947,54 @@ class FakeBotApi:
         """
         await self.wait_for(lambda: not self._queue, timeout, what="updates consumed")
 
-    async def wait_until_idle(self, quiet: float = 0.05, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    def watch(self, busy: Callable[[], bool]) -> None:
+        """Have ``wait_until_idle`` also wait while ``busy()``: a bot in this process that can
+        tell when it is at work (an update being handled, a send queued, a job due), which
+        the wire alone shows only as silence."""
+        self._watched.append(busy)
+
+    def unwatch(self, busy: Callable[[], bool]) -> None:
+        """Undo ``watch`` (the bot stopped)."""
+        self._watched.remove(busy)
+
+    @property
+    def quiet(self) -> float:
+        """Seconds of silence that count as idle: ``SETTLE`` while a bot is watched (it says
+        itself when it is at work), else ``QUIET``."""
+        return SETTLE if self._watched else QUIET
+
+    async def wait_until_idle(
+        self,
+        quiet: float | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> None:
         """Wait until updates are consumed, only long polls are in flight and nothing happened
         (no call, no confirmation, no new update) for ``quiet`` seconds; use before asserting
-        that the bot sent nothing more."""
+        that the bot sent nothing more.
+
+        A watched bot (``watch``) must also have been idle all that time, and then a short
+        ``quiet`` (``SETTLE``) is enough; without one, silence on the wire is all there is to
+        go by, and ``quiet`` defaults to the longer ``QUIET``.
+        """
+        if quiet is None:
+            quiet = self.quiet
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         await self.wait_updates_consumed(timeout)
+        calm_since: float | None = None
         while True:
-            if self.idle_for(quiet):
+            now = loop.time()
+            if any(busy() for busy in self._watched):
+                calm_since = None
+            elif calm_since is None:
+                calm_since = now
+            if calm_since is not None and now - calm_since >= quiet and self.idle_for(quiet):
                 return
-            if loop.time() >= deadline:
+            if now >= deadline:
                 raise TimeoutError(
                     f"bot not idle within {timeout}s; recent calls:\n{self.describe_recent()}"
                 )
-            await asyncio.sleep(quiet / 2)
+            await asyncio.sleep(IDLE_POLL if self._watched else quiet / 2)
 
     def idle_for(self, quiet: float) -> bool:
         """Whether only long polls are in flight, no update waits and nothing happened (no
