@@ -29,22 +29,14 @@ import json
 import random
 import time
 from importlib import resources
-from pathlib import Path
 from typing import Any, cast
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from bench.faq_eval import DATA, FILES
 from bot.faq import FaqIndex, Gate, gate_of, read_examples
 
-DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
-SETS = (
-    "faq_real.tsv",
-    "faq_eval.tsv",
-    "faq_fresh.tsv",
-    "faq_fresh2.tsv",
-    "faq_fresh3.tsv",
-    "faq_fresh4.tsv",
-)
+SETS = FILES["tune"]
 NONES = (0.4, 0.5, 0.6, 0.7)
 PROBS = (0.0, 0.2, 0.3, 0.4)
 MARGINS = (0.0, 0.1)

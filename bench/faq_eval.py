@@ -28,8 +28,10 @@ from bench.faq_latency import naive_baseline
 from bot.faq import FaqIndex, read_examples
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+JUDGING = "fresh5"
+"""The newest held-apart set: a new one replaces it here once it has been measured."""
 FILES = {
-    "fresh5": ("faq_fresh5.tsv",),
+    JUDGING: (f"faq_{JUDGING}.tsv",),
     "tune": (
         "faq_real.tsv",
         "faq_eval.tsv",
@@ -43,7 +45,7 @@ FILES = {
 
 def split_files(split: str) -> tuple[str, ...]:
     """Return the data files of one split ("all" is every split)."""
-    return FILES[split] if split in FILES else (*FILES["fresh5"], *FILES["tune"])
+    return FILES[split] if split in FILES else (*FILES[JUDGING], *FILES["tune"])
 
 
 def load_rows(split: str) -> list[tuple[str, str]]:
@@ -90,7 +92,7 @@ def latency(
 def main() -> None:
     """Print the table for the chosen split."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=("fresh5", "tune", "all"), default="fresh5")
+    parser.add_argument("--split", choices=(JUDGING, "tune", "all"), default=JUDGING)
     parser.add_argument("--repeat", type=int, default=20, help="timing rounds over the split")
     parser.add_argument("--show", action="store_true", help="list every miss")
     args = parser.parse_args()

@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 import re
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bench.faq_eval import DATA, FILES, JUDGING
 from bot.faq import FaqIndex, Gate, read_examples
-
-DATA = Path(__file__).parent / "data"
 
 
 def _kb() -> dict[str, Any]:
@@ -28,9 +26,10 @@ def _training() -> list[tuple[str, str]]:
 
 def _held_apart_lines() -> list[list[str]]:
     """Rows of the newest held-apart set; it is added by the integrator, so it may be absent."""
-    path = DATA / "faq_fresh5.tsv"
+    [name] = FILES[JUDGING]
+    path = DATA / name
     if not path.is_file():
-        pytest.skip("tests/data/faq_fresh5.tsv is not in this checkout")
+        pytest.skip(f"tests/data/{name} is not in this checkout")
     text = path.read_text(encoding="utf-8")
     return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
 
@@ -64,14 +63,7 @@ def test_no_held_apart_question_is_trained_on() -> None:
 def test_every_tunable_labelled_question_is_trained_on_with_its_label() -> None:
     """faq_train.tsv carries copies of the labelled sets; a relabel must reach both files."""
     trained = dict(_training())
-    for name in (
-        "faq_real.tsv",
-        "faq_eval.tsv",
-        "faq_fresh.tsv",
-        "faq_fresh2.tsv",
-        "faq_fresh3.tsv",
-        "faq_fresh4.tsv",
-    ):
+    for name in FILES["tune"]:
         for question, label in read_examples((DATA / name).read_text(encoding="utf-8")):
             assert trained.get(question) == label, (name, question, label)
 
