@@ -64,6 +64,7 @@ def test_issue_examples(index: FaqIndex, question: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
+        # faq_fresh3.tsv's miss kinds, read after its one measurement, in other words than its own
         # neighbouring entries: the looks, the evidence about bone, and "which moves"
         ("will face yoga get rid of my jowls?", "exercise_looks"),
         ("do face workouts make you look younger?", "exercise_looks"),
@@ -84,20 +85,7 @@ def test_issue_examples(index: FaqIndex, question: str, expected: str) -> None:
         ("what are chin implants made of?", None),
         ("how long is the healing time after chin implant surgery?", None),
         ("can I get dental implants if I have lost jaw bone?", None),
-    ],
-)
-def test_the_kinds_of_question_the_sixth_set_missed(
-    index: FaqIndex, question: str, expected: str | None
-) -> None:
-    """The miss kinds read in faq_fresh3.tsv after its one measurement, in other words than its
-    own (its questions are training rows now)."""
-    got = index.answer(question)
-    assert (got.id if got else None) == expected, (question, got)
-
-
-@pytest.mark.parametrize(
-    ("question", "expected"),
-    [
+        # faq_fresh4.tsv's miss kinds, likewise
         # plain in-scope questions the "none" class used to win
         ("what happens to a face as the years go by?", "bone_changes"),
         ("is my chin getting smaller with age?", "bone_changes"),
@@ -121,11 +109,11 @@ def test_the_kinds_of_question_the_sixth_set_missed(
         ("my reminders don't seem to work, any idea why?", None),
     ],
 )
-def test_the_kinds_of_question_the_seventh_set_missed(
+def test_the_kinds_of_question_held_apart_sets_missed(
     index: FaqIndex, question: str, expected: str | None
 ) -> None:
-    """The miss kinds read in faq_fresh4.tsv after its one measurement, in other words than its
-    own (its questions are training rows now)."""
+    """Each held-apart set's misses, asked again in other words (its questions are training rows
+    now, so only new wording shows whether the fix generalizes)."""
     got = index.answer(question)
     assert (got.id if got else None) == expected, (question, got)
 
