@@ -50,7 +50,7 @@ from bot.services import Services
 from bot.settings import Settings, Webhook
 from bot.types import App, Context
 from bot.updates import Limits, Throttle, UserLanes
-from bot.yoga import YogaCoach
+from bot.yoga import YogaCoach, coach_of
 from schedules.lifecycle import Failure
 
 _log = logging.getLogger(__name__)
@@ -185,6 +185,19 @@ def services_of(app: App) -> Services:
     services = app.bot_data["services"]
     assert isinstance(services, Services)
     return services
+
+
+def at_work(app: App) -> bool:
+    """Whether the bot has something in hand: an update fetched and not yet handled or being
+    handled, a dispatcher tick or wake under way or due now, a yoga refresh under way. The
+    sandbox and the tests wait for exactly that, not for a silence long enough to cover a slow
+    step."""
+    return (
+        not app.update_queue.empty()
+        or app.update_processor.current_concurrent_updates > 0
+        or services_of(app).dispatcher.busy
+        or coach_of(app).busy
+    )
 
 
 def _on_start(services: Services) -> Callable[[App], Coroutine[Any, Any, None]]:

@@ -21,10 +21,11 @@ import re
 import tempfile
 import threading
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import build_application, polling, services_of
+from bot.app import at_work, build_application, polling, services_of
 from bot.clock import VirtualClock
 from bot.fakeapi import Call, FakeBotApi, InProcessRequest, SentMessage
 from bot.logs import setup_logging
@@ -45,7 +46,6 @@ BANNER = (
 )
 PREFIX = "bot> "
 CSV_PREVIEW_LINES = 4
-IDLE_QUIET = 0.1
 IDLE_TIMEOUT = 60.0
 MAX_JUMP_STEPS = 10_000
 _JUMP = re.compile(r"^\+(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
@@ -261,7 +261,7 @@ class Sandbox:
             await self.api.wait_updates_consumed(IDLE_TIMEOUT)
             async with asyncio.timeout(IDLE_TIMEOUT):
                 await self.app.update_queue.join()
-            await self.api.wait_until_idle(IDLE_QUIET, IDLE_TIMEOUT)
+            await self.api.wait_until_idle(timeout=IDLE_TIMEOUT)
         except TimeoutError:
             self.say(["(the bot is still busy; carrying on)"], "")
 
@@ -306,7 +306,9 @@ async def _session(settings: Settings, stdin: TextIO, stdout: TextIO) -> None:
     sandbox = Sandbox(app, api, clock, stdout)
     echo = not stdin.isatty()
     sandbox.say([BANNER, ""], "")
+    busy = partial(at_work, app)
     async with polling(app):
+        api.watch(busy)  # each step waits for what the bot still has in hand, then 10 ms
         try:
             await sandbox.settle()
             reader = _LineReader(stdin)
@@ -315,6 +317,7 @@ async def _session(settings: Settings, stdin: TextIO, stdout: TextIO) -> None:
                     sandbox.say([line.strip()], "you> ")
                 await sandbox.handle_line(line)
         finally:
+            api.unwatch(busy)
             api.release_long_polls()
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
-from bot.app import build_application, polling, services_of
+from bot.app import at_work, build_application, polling, services_of
 from bot.clock import VirtualClock as VirtualClock
 from bot.dispatcher import TickReport
 from bot.fakeapi import FakeBotApi, SentMessage
@@ -33,7 +33,6 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.types import App
 from bot.updates import UserLanes
-from bot.yoga import coach_of
 from schedules.routines import Routine
 from tests.botapi_http import FakeBotApiServer
 from tests.botproc import Child, serve
@@ -183,15 +182,7 @@ class RunningBot:
         a wait on the clock (a paced send, a back-off) that the clock will skip. The stand-in
         watches this (``watched_by``), so a test's step waits for exactly that, not for a
         silence long enough to cover a slow step."""
-        app = self.app
-        return (
-            not app.update_queue.empty()
-            or app.update_processor.current_concurrent_updates > 0
-            or self._wire.busy()
-            or self.services.dispatcher.busy
-            or coach_of(app).busy
-            or self._clock.sleeping
-        )
+        return at_work(self.app) or self._wire.busy() or self._clock.sleeping
 
     async def __aenter__(self) -> RunningBot:
         await self.start()
