@@ -22,7 +22,6 @@ leaves the process.
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
 import re
@@ -31,7 +30,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any, cast
 
 import bm25s.stopwords
@@ -40,10 +38,10 @@ import scipy.sparse as sp
 import snowballstemmer  # type: ignore[import-untyped]
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
-from safetensors import safe_open
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from tokenizers import Tokenizer
+
+from bot.embeddings import embedder
 
 __all__ = ["MAX_MESSAGE_CHARS", "FaqEntry", "FaqIndex", "Gate", "gate_of"]
 
@@ -76,60 +74,6 @@ def _raw_tokens(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-class _Embedder:
-    """Sentence meaning across words: WordLlama's static token embeddings, average-pooled.
-
-    Two questions that share no word ("how long until I see results", "when will my face look
-    better") still land near each other, which word and character n-grams cannot give. The
-    256-d model (token embeddings taken from Llama 2, trained for sentence similarity) ships in
-    the ``wordllama`` wheel; inference is a look-up and a mean, so it is read straight from the
-    wheel's files rather than through ``WordLlama.load()``: that looks for the tokenizer in a
-    folder the wheel does not have and then downloads it, and importing the package at all
-    pulls in ``requests`` and calls ``logging.basicConfig`` on the bot's root logger.
-    """
-
-    def __init__(self) -> None:
-        spec = importlib.util.find_spec("wordllama")  # locates the wheel without importing it
-        if spec is None or not spec.submodule_search_locations:
-            raise RuntimeError("the wordllama package is not installed")
-        root = Path(next(iter(spec.submodule_search_locations)))
-        with safe_open(str(root / "weights" / "l2_supercat_256.safetensors"), "np") as f:
-            self._table = np.asarray(f.get_tensor("embedding.weight"), dtype=np.float32)
-        self._tokenizer = Tokenizer.from_file(
-            str(root / "tokenizers" / "l2_supercat_tokenizer_config.json")
-        )
-        self._tokenizer.no_padding()
-        self._tokenizer.no_truncation()
-
-    def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        """Return one unit-length 256-d row per text (zeros for a text with no tokens)."""
-        encoded = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
-        ids = [enc.ids for enc in encoded]
-        if len(ids) == 1 and ids[0]:  # a question: a sparse matrix costs more than the mean
-            one = self._table[np.asarray(ids[0], dtype=np.int64)].mean(axis=0, keepdims=True)
-            return cast(np.ndarray, one / max(float(np.linalg.norm(one)), 1e-6))
-        lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
-        # the means as one sparse product (a row of 1/length weights per text): a mean per text
-        # took a third of the time of embedding the training rows at start-up
-        mean = sp.csr_matrix(
-            (
-                np.repeat(1.0 / np.maximum(lengths, 1), lengths).astype(np.float32),
-                np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int64),
-                np.concatenate([[0], np.cumsum(lengths)]),
-            ),
-            shape=(len(ids), self._table.shape[0]),
-        )
-        out = np.asarray(mean @ self._table, dtype=np.float32)
-        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-6)
-        return out
-
-
-@lru_cache(maxsize=1)
-def _embedder() -> _Embedder:
-    """Load the embedding table once per process (about 0.1 s)."""
-    return _Embedder()
-
-
 class _Neighbours:
     """How close a question is in meaning to each class's training rows, as probabilities.
 
@@ -148,7 +92,7 @@ class _Neighbours:
     ) -> None:
         position = {label: i for i, label in enumerate(classes)}
         order = sorted(range(len(texts)), key=lambda i: position[labels[i]])
-        self._rows = _embedder()([_raw_text(texts[i]) for i in order])
+        self._rows = embedder()([_raw_text(texts[i]) for i in order])
         counts = np.bincount([position[label] for label in labels], minlength=len(classes))
         bounds = np.concatenate([[0], np.cumsum(counts)])
         self._slices = [(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
@@ -159,7 +103,7 @@ class _Neighbours:
         """Return one probability per class, in the classifier's class order."""
         # einsum, not @: a matrix-vector product this size makes BLAS start its threads, and on
         # a busy machine waiting for them took p99 from 0.7 ms to 15 ms; einsum stays on this one
-        sims = np.einsum("ij,j->i", self._rows, _embedder()([_raw_text(text)])[0])
+        sims = np.einsum("ij,j->i", self._rows, embedder()([_raw_text(text)])[0])
         near = np.asarray([np.sort(sims[a:b])[-self._k :].mean() for a, b in self._slices])
         weights = np.exp((near - near.max()) / self._temperature)
         return cast(np.ndarray, weights / weights.sum())

@@ -14,9 +14,9 @@ def refuse(*args, **kwargs):
 
 socket.socket.connect = refuse
 socket.create_connection = refuse
-from bot.faq import _embedder
+from bot.embeddings import embedder
 
-a, b, c = _embedder()([
+a, b, c = embedder()([
     "how long until I see results",
     "when will my face look better",
     "how much does botox cost",
