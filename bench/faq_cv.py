@@ -37,6 +37,8 @@ from bench.faq_eval import DATA, FILES
 from bot.faq import FaqIndex, Gate, gate_of, read_examples
 
 SETS = FILES["tune"]
+HOLDOUTS = tuple(name[4:-4] for name in SETS if name.startswith("faq_fresh"))
+"""The real sets that can be held out whole: ``faq_fresh.tsv`` is ``fresh``, and so on."""
 NONES = (0.4, 0.5, 0.6, 0.7)
 PROBS = (0.0, 0.2, 0.3, 0.4)
 MARGINS = (0.0, 0.1)
@@ -120,9 +122,9 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument(
         "--holdout",
-        choices=("", "fresh", "fresh2", "fresh3", "fresh4", "fresh5"),
+        choices=("", *HOLDOUTS),
         default="",
-        help="hold out one real set whole (faq_fresh5.tsv is the newest)",
+        help=f"hold out one real set whole (faq_{HOLDOUTS[-1]}.tsv is the newest)",
     )
     parser.add_argument("--set", action="append", default=[], help="classifier key=value")
     parser.add_argument("--show", action="store_true", help="list the misses at the set gate")
