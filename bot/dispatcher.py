@@ -160,10 +160,10 @@ class Dispatcher:
             await self._probe_api()
             upcoming = await self._repo.next_wake()
         finally:
+            self._waking -= 1  # first: the re-arm below must not leave the count up if it fails
             now = self._clock()
             held = timedelta(seconds=max(0.0, self._hold_until - self._elapsed()))
             self.wake_at(max(upcoming or now + MAX_SLEEP, now + held))
-            self._waking -= 1
 
     async def tick(self) -> TickReport:
         """Do everything that is due now; safe to call at any time, runs one at a time."""
