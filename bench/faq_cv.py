@@ -1,24 +1,23 @@
 """Choose the FAQ classifier's settings by grouped cross-validation on the tunable questions.
 
-Run: .venv/bin/python -m bench.faq_cv [--folds 5] [--holdout fresh|fresh2|fresh3|fresh4|fresh5]
+Run: .venv/bin/python -m bench.faq_cv [--folds 5] [--holdout fresh|fresh2|...|fresh6]
      [--set key=value ...] [--show]
 
-Every tunable labelled question (``tests/data/faq_real.tsv``, ``faq_eval.tsv``, ``faq_fresh.tsv``,
-``faq_fresh2.tsv``, ``faq_fresh3.tsv``, ``faq_fresh4.tsv`` and ``faq_fresh5.tsv``) is put in a
-group: questions from one page share a group, and so do questions that are near copies of each other
-(paraphrases of one question), so a fold never holds a question whose twin the classifier trained
-on. For each fold the classifier trains on the knowledge base's phrasings, the written rows of
-``bot/data/faq_train.tsv`` and the other folds, and is asked about the held-out fold. Written rows
-that are near copies of a held-out question are left out of that fold's training too, so writing a
-paraphrase of a labelled question does not inflate the figure. ``--holdout fresh5`` instead holds
-out the newest real tunable set (``faq_fresh5.tsv``) whole, the way a new judging set is measured
-(``--holdout fresh4``, ``fresh3``, ``fresh2`` and ``fresh`` the ones before it); its copies in the
-training rows are left out with it. It prints in-scope right and out-of-scope declined for a grid of
-gates (``bot.faq.Gate``: the most "none" may have, the least the top entry must have, its lead over
-the next entry; the "surely in scope" branch, ``sure_none`` and ``sure_prob``, stays as set) and the
-training time; ``--set C=5`` and the like override the ``classifier`` settings of
-``bot/data/faq.json`` to compare models in one command (``--set sure_none=0`` turns that branch
-off).
+Every tunable labelled question (``tests/data/faq_real.tsv``, ``faq_eval.tsv``, ``faq_fresh.tsv``
+and ``faq_fresh2.tsv`` to ``faq_fresh6.tsv``) is put in a group: questions from one page share a
+group, and so do questions that are near copies of each other (paraphrases of one question), so a
+fold never holds a question whose twin the classifier trained on. For each fold the classifier
+trains on the knowledge base's phrasings, the written rows of ``bot/data/faq_train.tsv`` and the
+other folds, and is asked about the held-out fold. Written rows that are near copies of a held-out
+question are left out of that fold's training too, so writing a paraphrase of a labelled question
+does not inflate the figure. ``--holdout fresh6`` instead holds out the newest real tunable set
+(``faq_fresh6.tsv``) whole, the way a new judging set is measured (``--holdout fresh5``, ``fresh4``
+and so on the ones before it); its copies in the training rows are left out with it. It prints
+in-scope right and out-of-scope declined for a grid of gates (``bot.faq.Gate``: the most "none" may
+have, the least the top entry must have, its lead over the next entry; the "surely in scope"
+branch, ``sure_none`` and ``sure_prob``, stays as set) and the training time; ``--set C=5`` and the
+like override the ``classifier`` settings of ``bot/data/faq.json`` to compare models in one command
+(``--set sure_none=0`` turns that branch off).
 """
 
 from __future__ import annotations
