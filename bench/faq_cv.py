@@ -1,21 +1,23 @@
 """Choose the FAQ classifier's settings by grouped cross-validation on the tunable questions.
 
-Run: .venv/bin/python -m bench.faq_cv [--folds 5] [--holdout fresh|fresh2|fresh3|fresh4|fresh5]
+Run: .venv/bin/python -m bench.faq_cv [--folds 5] [--holdout fresh|fresh2|...|fresh6|every]
      [--set key=value ...] [--show]
 
-Every tunable labelled question (``tests/data/faq_real.tsv``, ``faq_eval.tsv``, ``faq_fresh.tsv``,
-``faq_fresh2.tsv``, ``faq_fresh3.tsv``, ``faq_fresh4.tsv`` and ``faq_fresh5.tsv``) is put in a
-group: questions from one page share a group, and so do questions that are near copies of each other
-(paraphrases of one question), so a fold never holds a question whose twin the classifier trained
-on. For each fold the classifier trains on the knowledge base's phrasings, the written rows of
-``bot/data/faq_train.tsv`` and the other folds, and is asked about the held-out fold. Written rows
-that are near copies of a held-out question are left out of that fold's training too, so writing a
-paraphrase of a labelled question does not inflate the figure. ``--holdout fresh5`` instead holds
-out the newest real tunable set (``faq_fresh5.tsv``) whole, the way a new judging set is measured
-(``--holdout fresh4``, ``fresh3``, ``fresh2`` and ``fresh`` the ones before it); its copies in the
-training rows are left out with it. It prints in-scope right and out-of-scope declined for a grid of
-gates (``bot.faq.Gate``: the most "none" may have, the least the top entry must have, its lead over
-the next entry; the "surely in scope" branch, ``sure_none`` and ``sure_prob``, stays as set) and the
+Every tunable labelled question (``tests/data/faq_real.tsv``, ``faq_eval.tsv``, ``faq_fresh.tsv``
+and ``faq_fresh2.tsv`` to ``faq_fresh6.tsv``) is put in a group: questions from one page share a
+group, and so do questions that are near copies of each other (paraphrases of one question), so a
+fold never holds a question whose twin the classifier trained on. For each fold the classifier
+trains on the knowledge base's phrasings, the written rows of ``bot/data/faq_train.tsv`` and the
+other folds, and is asked about the held-out fold. Written rows that are near copies of a held-out
+question are left out of that fold's training too, so writing a paraphrase of a labelled question
+does not inflate the figure. ``--holdout fresh6`` instead holds out the newest real tunable set
+(``faq_fresh6.tsv``) whole, the way a new judging set is measured (``--holdout fresh5``, ``fresh4``
+and so on the ones before it); its copies in the training rows are left out with it
+(``--holdout every`` holds out each real set in turn and prints the grid with every set's figures
+side by side and the worst decline rate among them, since a setting is worth changing only when it
+holds on all of them). It prints in-scope right and out-of-scope declined for a grid of gates
+(``bot.faq.Gate``: the most "none" may have, the least the top entry must have, its lead over the
+next entry; the "surely in scope" branch, ``sure_none`` and ``sure_prob``, stays as set) and the
 training time; ``--set C=5`` and the like override the ``classifier`` settings of
 ``bot/data/faq.json`` to compare models in one command (``--set sure_none=0`` turns that branch
 off).
@@ -116,15 +118,81 @@ def parse_value(text: str) -> Any:
         return text
 
 
+Ranked = list[tuple[str, list[tuple[str, float]]]]
+"""(expected label, ``FaqIndex.scores``) per held-out question."""
+
+
+def held_out(
+    data: dict[str, Any],
+    rows: list[tuple[str, str, str, str]],
+    base: list[tuple[str, str]],
+    held: list[int],
+) -> tuple[Ranked, float, int]:
+    """Train without ``held`` and its near copies: its scores, training seconds, copies left out."""
+    held_set = set(held)
+    near = {j for _, j in near_pairs([rows[i][0] for i in held], [q for q, _ in base])}
+    train = [row for j, row in enumerate(base) if j not in near]
+    train += [(rows[i][0], rows[i][1]) for i in range(len(rows)) if i not in held_set]
+    start = time.perf_counter()
+    index = FaqIndex(data, train)
+    seconds = time.perf_counter() - start
+    return [(rows[i][1], index.scores(rows[i][0])) for i in held], seconds, len(near)
+
+
+def rates(gate: Gate, ranked: Ranked) -> tuple[float, float]:
+    """Return in-scope right and out-of-scope declined at one gate."""
+    right_in = right_out = n_in = 0
+    for expected, scores in ranked:
+        got = gate.pick(scores)
+        if expected == "none":
+            right_out += got is None
+        else:
+            n_in += 1
+            right_in += got == expected
+    return right_in / n_in, right_out / (len(ranked) - n_in)
+
+
+def gates(model: dict[str, Any]) -> list[tuple[Gate, str]]:
+    """Return the grid of gates, each with its printed cells."""
+    sure = gate_of(model)  # the "surely in scope" branch stays as set in the grid
+    return [
+        (
+            Gate(max_none, min_prob, min_margin, sure.sure_none, sure.sure_prob),
+            f"{max_none:>9.2f}{min_prob:>9.2f}{min_margin:>11.2f}",
+        )
+        for max_none, min_prob, min_margin in itertools.product(NONES, PROBS, MARGINS)
+    ]
+
+
+def every_set(data: dict[str, Any], rows: list[tuple[str, str, str, str]]) -> None:
+    """Hold out each real set whole in turn and print every gate's figures on all of them.
+
+    A setting is worth changing only when it holds on every set held out, so the grid shows
+    each set's in-scope right / declined side by side, and the worst decline rate among them.
+    """
+    base = written(rows)
+    ranked = {
+        name: held_out(data, rows, base, [i for i, row in enumerate(rows) if row[3] == name])[0]
+        for name in (f"faq_{h}.tsv" for h in HOLDOUTS)
+    }
+    print(f"each real set held out whole; {data['classifier']}")
+    head = "".join(f"{name[4:-4]:>14}" for name in ranked)
+    print(f"{'max_none':>9}{'min_prob':>9}{'min_margin':>11}{head}{'worst declined':>16}")
+    for gate, cells in gates(data["classifier"]):
+        figures = [rates(gate, scores) for scores in ranked.values()]
+        row = "".join(f"{f'{r_in:.1%}/{r_out:.1%}':>14}" for r_in, r_out in figures)
+        print(f"{cells}{row}{min(r_out for _, r_out in figures):>16.1%}")
+
+
 def main() -> None:
     """Print the cross-validated figures for every gate in the grid."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument(
         "--holdout",
-        choices=("", *HOLDOUTS),
+        choices=("", *HOLDOUTS, "every"),
         default="",
-        help=f"hold out one real set whole (faq_{HOLDOUTS[-1]}.tsv is the newest)",
+        help=f"hold out one real set whole (faq_{HOLDOUTS[-1]}.tsv is the newest), or each in turn",
     )
     parser.add_argument("--set", action="append", default=[], help="classifier key=value")
     parser.add_argument("--show", action="store_true", help="list the misses at the set gate")
@@ -136,52 +204,37 @@ def main() -> None:
         key, _, value = item.partition("=")
         data["classifier"][key] = parse_value(value)
     rows = labelled()
+    if args.holdout == "every":
+        every_set(data, rows)
+        return
     base = written(rows)
     holdout = f"faq_{args.holdout}.tsv" if args.holdout else ""
-    ranked: list[tuple[str, list[tuple[str, float]]]] = []
+    ranked: Ranked = []
     asked: list[str] = []
     train_s: list[float] = []
     dropped = 0
     for held in folds_of(rows, args.folds, holdout):
-        held_set = set(held)
-        near = {j for _, j in near_pairs([rows[i][0] for i in held], [q for q, _ in base])}
-        dropped += len(near)
-        train = [row for j, row in enumerate(base) if j not in near]
-        train += [(rows[i][0], rows[i][1]) for i in range(len(rows)) if i not in held_set]
-        start = time.perf_counter()
-        index = FaqIndex(data, train)
-        train_s.append(time.perf_counter() - start)
-        for i in held:
-            ranked.append((rows[i][1], index.scores(rows[i][0])))
-            asked.append(rows[i][0])
+        scores, seconds, near = held_out(data, rows, base, held)
+        ranked += scores
+        asked += [rows[i][0] for i in held]
+        train_s.append(seconds)
+        dropped += near
     n_in = sum(expected != "none" for expected, _ in ranked)
-    n_out = len(ranked) - n_in
     print(
         f"{len(ranked)} held-out questions ({n_in} in scope), "
         f"{args.holdout or f'{args.folds} grouped folds'}, {len(base)} written rows "
         f"({dropped} near copies of held-out questions left out); "
         f"training {min(train_s):.2f}-{max(train_s):.2f} s; {data['classifier']}"
     )
-    sure = gate_of(data["classifier"])  # the "surely in scope" branch stays as set in the grid
     print(f"{'max_none':>9}{'min_prob':>9}{'min_margin':>11}{'in-scope right':>17}{'declined':>11}")
     best = (-1.0, "")
-    for max_none, min_prob, min_margin in itertools.product(NONES, PROBS, MARGINS):
-        gate = Gate(max_none, min_prob, min_margin, sure.sure_none, sure.sure_prob)
-        right_in = right_out = 0
-        for expected, scores in ranked:
-            got = gate.pick(scores)
-            if expected == "none":
-                right_out += got is None
-            else:
-                right_in += got == expected
-        rate_in, rate_out = right_in / n_in, right_out / n_out
-        cells = f"{max_none:>9.2f}{min_prob:>9.2f}{min_margin:>11.2f}"
+    for gate, cells in gates(data["classifier"]):
+        rate_in, rate_out = rates(gate, ranked)
         best = max(best, (min(rate_in, rate_out), cells))
         print(f"{cells}{rate_in:>17.1%}{rate_out:>11.1%}")
     print(f"best worse-of-two {best[0]:.1%} at max_none, min_prob, min_margin ={best[1]}")
     if args.show:
-        model = data["classifier"]
-        gate = gate_of(model)
+        gate = gate_of(data["classifier"])
         for question, (expected, scores) in zip(asked, ranked, strict=True):
             got = gate.pick(scores) or "none"
             if got != expected:

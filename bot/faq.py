@@ -459,17 +459,25 @@ class FaqIndex:
         """Return the entries that answer a message, one per question it asks (at most three).
 
         A message is split into sentences and each is matched on its own, so "I'm 52. Will my
-        face change? And can I take too much calcium?" gets two answers; when no sentence is
-        enough on its own, the whole message is matched instead.
+        face change? And can I take too much calcium?" gets two answers. A part that declines
+        on its own is read again together with the answered part before it, so the follow-up
+        in "can you get osteoporosis in the face, and how do I avoid it?" gets its own answer.
+        When no sentence is enough on its own, the whole message is matched instead.
         """
         text = message[:MAX_MESSAGE_CHARS]
         parts = [p for p in _PARTS.split(text) if p and p.strip()]
         found: list[FaqEntry] = []
         if len(parts) > 1:
+            previous: str | None = None
             for part in parts:
                 match = self._match(part)
+                if match is None and previous is not None:
+                    # a follow-up ("..., and how do I avoid it?") says little on its own: read it
+                    # together with the answered part it follows
+                    match = self._match(f"{previous} {part}")
                 if match is not None and match not in found:
                     found.append(match)
+                previous = part if match is not None else None
         if not found:
             whole = self._match(text)
             if whole is not None:

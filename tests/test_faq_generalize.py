@@ -90,7 +90,6 @@ def test_issue_examples(index: FaqIndex, question: str, expected: str) -> None:
         ("what happens to a face as the years go by?", "bone_changes"),
         ("is my chin getting smaller with age?", "bone_changes"),
         ("what are the 11 lines between my brows?", "glabella"),
-        ("can you get osteoporosis in the face, and how do I avoid it?", "prevention"),
         ("everyone online is doing face yoga, is it legit?", "exercise"),
         ("what is a cheek implant made of, could my body reject it?", "implants"),
         ("can I switch a habit off for a while?", "bot_pause"),
@@ -120,6 +119,26 @@ def test_issue_examples(index: FaqIndex, question: str, expected: str) -> None:
         # ... while the article's own points in such words still answer
         ("could a chin implant shift out of place over time?", "implants"),
         ("does smoking make your face look older?", "smoking"),
+        # faq_fresh6.tsv's miss kinds, likewise: osteoporosis asked about the face is in scope
+        ("does osteoporosis change the way your face looks?", "bone_changes"),
+        ("can brittle bones in old age change the face?", "bone_changes"),
+        # ... bone lost in the jaw around the teeth is not
+        ("can the bone lost in my jaw after pulling teeth grow back?", None),
+        # other apps' reminders and this bot's code are not about what the bot does
+        ("which app can remind me about bin day?", None),
+        ("how do I get my Samsung phone to remind me every day?", None),
+        ("is the code for this bot on github?", None),
+        # ... while this bot's own reminders still answer
+        ("could this bot message me at 7 every evening?", "bot_times"),
+        # neighbouring entries: the looks, why calcium matters, which foods
+        ("does face yoga give you a sharper jawline?", "exercise_looks"),
+        ("why should I bother getting calcium and vitamin D?", "calcium_vitamin_d"),
+        ("what should be on my plate for healthy bones?", "foods"),
+        # "medical" is not the blocked "medication"
+        (
+            "what is the daily vitamin D dose for a healthy adult with no medical problems?",
+            "calcium_vitamin_d",
+        ),
     ],
 )
 def test_the_kinds_of_question_held_apart_sets_missed(
@@ -183,3 +202,9 @@ def test_multi_part_message_is_answered_part_by_part(index: FaqIndex) -> None:
         "And what about smoking, does it hurt the bones?"
     )
     assert [e.id for e in found] == ["women_menopause", "calcium_limit", "smoking"]
+
+
+def test_a_follow_up_part_is_read_with_the_part_it_follows(index: FaqIndex) -> None:
+    """ "How do I avoid it?" alone is too little to answer; after an answered part it is not."""
+    found = index.answers("can you get osteoporosis in the face, and how do I avoid it?")
+    assert [e.id for e in found] == ["bone_changes", "prevention"]
