@@ -252,3 +252,14 @@ def test_the_words_real_askers_use_reach_the_right_entry(
     and eye bags are not the article's. Fresh2's misses were of these kinds."""
     got = index.answer(question)
     assert (None if got is None else got.id) == expected, question
+
+
+def test_an_entry_with_fewer_rows_than_neighbours_still_ranks_its_own_question_first() -> None:
+    """An entry written with one question and no phrasing or example yet is still found."""
+    data = _kb()
+    [entry] = [e for e in data["entries"] if e["id"] == "glabella"]
+    entry["phrasings"] = []
+    assert data["classifier"]["neighbour_k"] > 1
+    examples = [(q, label) for q, label in _training() if label != "glabella"]
+    ranked = FaqIndex(data, examples).scores(entry["question"])
+    assert ranked[0][0] == "glabella"
