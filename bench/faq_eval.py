@@ -1,6 +1,6 @@
 """How well the FAQ answers questions it was never tuned on, and how fast.
 
-Run: .venv/bin/python -m bench.faq_eval [--split fresh7|tune|all] [--repeat N] [--show]
+Run: .venv/bin/python -m bench.faq_eval [--split fresh7|tune|all] [--repeat N] [--show] [--agreed]
 
 ``fresh7`` (the default) is ``tests/data/faq_fresh7.tsv``, the newest held-apart set of real
 questions, collected apart from the classifier's work and never tuned on; when the file is not there
@@ -14,7 +14,8 @@ spent after round five, ``tests/data/faq_fresh5.tsv``, spent after round six, an
 out-of-scope questions declined, and p50/p99 latency of ``FaqIndex.answer``. In the same run it
 prints the same figures for a naive baseline (rapidfuzz ``extractOne`` over every phrasing in the
 knowledge base). Targets: >= 95 % / >= 95 % on the fresh7 split, p99 < 5 ms. ``--show`` lists
-every miss, for working on the tune split.
+every miss, for working on the tune split. ``--agreed`` leaves out the rows whose source ends in
+"(readers differ: ...)": a second reader, labelling blind, chose otherwise there.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from bench.faq_latency import naive_baseline
 from bot.faq import FaqIndex, read_examples
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+READERS_DIFFER = "(readers differ:"
+"""Ends the source of a row that the set's second, blind reader labelled otherwise."""
 JUDGING = "fresh7"
 """The newest held-apart set: a new one replaces it here once it has been measured."""
 FILES = {
@@ -51,11 +54,17 @@ def split_files(split: str) -> tuple[str, ...]:
     return FILES[split] if split in FILES else (*FILES[JUDGING], *FILES["tune"])
 
 
-def load_rows(split: str) -> list[tuple[str, str]]:
-    """Return (question, expected id or 'none') for one split, or for all rows."""
+def load_rows(split: str, agreed: bool = False) -> list[tuple[str, str]]:
+    """Return (question, expected id or 'none') for one split, or for all rows.
+
+    ``agreed`` leaves out the rows a second, blind reader labelled otherwise: those are the
+    questions whose right answer is itself in doubt.
+    """
     rows: list[tuple[str, str]] = []
     for name in split_files(split):
-        rows += read_examples((DATA / name).read_text(encoding="utf-8"))
+        lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+        kept = [line for line in lines if not (agreed and READERS_DIFFER in line)]
+        rows += read_examples("\n".join(kept))
     return rows
 
 
@@ -98,6 +107,9 @@ def main() -> None:
     parser.add_argument("--split", choices=(JUDGING, "tune", "all"), default=JUDGING)
     parser.add_argument("--repeat", type=int, default=20, help="timing rounds over the split")
     parser.add_argument("--show", action="store_true", help="list every miss")
+    parser.add_argument(
+        "--agreed", action="store_true", help="only rows both readers labelled alike"
+    )
     args = parser.parse_args()
 
     missing = [name for name in split_files(args.split) if not (DATA / name).is_file()]
@@ -108,7 +120,7 @@ def main() -> None:
             "use --split tune meanwhile"
         )
     index = FaqIndex.load()
-    rows = load_rows(args.split)
+    rows = load_rows(args.split, args.agreed)
     questions = [q for q, _ in rows]
 
     def engine(question: str) -> str | None:
