@@ -169,6 +169,25 @@ def test_what_the_article_does_not_cover_is_said_first(
     assert entry.answer.startswith(first)
 
 
+@pytest.mark.parametrize(
+    ("question", "expected", "says"),
+    [
+        ("how often should i put moisturiser on my face?", "moisturizer", "gives no schedule"),
+        ("do i need moisturizer if my skin is oily", "moisturizer", "skin type"),
+        ("are facials worth the money?", "facials", "worth the cost"),
+        ("can osteoporosis change the way your face looks?", "bone_changes", "osteoporosis"),
+    ],
+)
+def test_a_general_answer_speaks_to_the_point_asked(
+    index: FaqIndex, question: str, expected: str, says: str
+) -> None:
+    """A blind reader judged these "partly" answered: the entry was right, the point unsaid."""
+    entry = index.answer(question)
+    assert entry is not None, question
+    assert entry.id == expected, (question, entry.id)
+    assert says in entry.answer
+
+
 def test_where_is_this_from_names_the_article_by_its_title(index: FaqIndex) -> None:
     if ARTICLE.is_file():
         assert ARTICLE.read_text(encoding="utf-8").splitlines()[0].strip() == TITLE
