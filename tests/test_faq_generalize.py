@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.faq import FaqIndex
+from schedules.parsing import SNOOZE_MINUTES
 
 DATA = Path(__file__).parent / "data"
 ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "article.txt"
@@ -176,6 +177,8 @@ def test_what_the_article_does_not_cover_is_said_first(
         ("do i need moisturizer if my skin is oily", "moisturizer", "skin type"),
         ("are facials worth the money?", "facials", "worth the cost"),
         ("can osteoporosis change the way your face looks?", "bone_changes", "osteoporosis"),
+        ("can i drink milk instead of taking calcium tablets", "foods", "replace a supplement"),
+        ("does smoking age your skin", "smoking", "smoking and the skin"),
     ],
 )
 def test_a_general_answer_speaks_to_the_point_asked(
@@ -186,6 +189,15 @@ def test_a_general_answer_speaks_to_the_point_asked(
     assert entry is not None, question
     assert entry.id == expected, (question, entry.id)
     assert says in entry.answer
+
+
+def test_the_snooze_answer_names_the_lengths_the_bot_accepts(index: FaqIndex) -> None:
+    """ "A 12 hour snooze?" is answered with the range /snooze takes, kept in step with it."""
+    low, high = SNOOZE_MINUTES
+    entry = index.answer("can i snooze for 12 hours")
+    assert entry is not None
+    assert entry.id == "bot_snooze"
+    assert f"from {low} to {high}" in entry.answer
 
 
 def test_where_is_this_from_names_the_article_by_its_title(index: FaqIndex) -> None:
