@@ -179,12 +179,16 @@ def test_what_the_article_does_not_cover_is_said_first(
         ("can osteoporosis change the way your face looks?", "bone_changes", "osteoporosis"),
         ("can i drink milk instead of taking calcium tablets", "foods", "replace a supplement"),
         ("does smoking age your skin", "smoking", "smoking and the skin"),
+        ("does smoking make your face look older", "smoking", "how the face looks"),
+        ("do i need a calcium supplement", "calcium_vitamin_d", "whether you need a supplement"),
+        ("how much calcium do i need at 70", "calcium_vitamin_d", "no amounts by age"),
+        ("how do streaks work", "bot_about", "streaks"),
     ],
 )
 def test_a_general_answer_speaks_to_the_point_asked(
     index: FaqIndex, question: str, expected: str, says: str
 ) -> None:
-    """A blind reader judged these "partly" answered: the entry was right, the point unsaid."""
+    """Blind readers judged these "partly" answered: the entry was right, the point unsaid."""
     entry = index.answer(question)
     assert entry is not None, question
     assert entry.id == expected, (question, entry.id)
