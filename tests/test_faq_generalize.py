@@ -140,6 +140,21 @@ def test_issue_examples(index: FaqIndex, question: str, expected: str) -> None:
             "what is the daily vitamin D dose for a healthy adult with no medical problems?",
             "calcium_vitamin_d",
         ),
+        # faq_fresh7.tsv's miss kinds, likewise: requests to the bot put as feature requests
+        # or commands
+        ("let me set how long a snooze lasts", "bot_snooze"),
+        ("opt me out of this please", "bot_pause"),
+        ("explain what this bot is meant to do", "bot_about"),
+        ("how should I write my time zone for the bot?", "bot_times"),
+        # what vitamin D does is answered (bones, osteoporosis), a dose in units is the limit
+        ("what does vitamin d do for us?", "calcium_vitamin_d"),
+        ("is 3000 iu of d3 a healthy dose?", "calcium_limit"),
+        # ... while other vitamins, multivitamins, face tape and coming off hormones are not
+        ("is vitamin A good for older skin?", None),
+        ("should women over 60 take a multi-vitamin?", None),
+        ("does taping my wrinkles at night help?", None),
+        ("what happens if I come off premarin?", None),
+        ("will smoking hurt my lungs for ever?", None),
     ],
 )
 def test_the_kinds_of_question_held_apart_sets_missed(
