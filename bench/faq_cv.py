@@ -1,17 +1,17 @@
 """Choose the FAQ classifier's settings by grouped cross-validation on the tunable questions.
 
-Run: .venv/bin/python -m bench.faq_cv [--folds 5] [--holdout fresh|fresh2|...|fresh6|every]
+Run: .venv/bin/python -m bench.faq_cv [--folds 5] [--holdout fresh|fresh2|...|fresh7|every]
      [--set key=value ...] [--show]
 
 Every tunable labelled question (``tests/data/faq_real.tsv``, ``faq_eval.tsv``, ``faq_fresh.tsv``
-and ``faq_fresh2.tsv`` to ``faq_fresh6.tsv``) is put in a group: questions from one page share a
+and ``faq_fresh2.tsv`` to ``faq_fresh7.tsv``) is put in a group: questions from one page share a
 group, and so do questions that are near copies of each other (paraphrases of one question), so a
 fold never holds a question whose twin the classifier trained on. For each fold the classifier
 trains on the knowledge base's phrasings, the written rows of ``bot/data/faq_train.tsv`` and the
 other folds, and is asked about the held-out fold. Written rows that are near copies of a held-out
 question are left out of that fold's training too, so writing a paraphrase of a labelled question
-does not inflate the figure. ``--holdout fresh6`` instead holds out the newest real tunable set
-(``faq_fresh6.tsv``) whole, the way a new judging set is measured (``--holdout fresh5``, ``fresh4``
+does not inflate the figure. ``--holdout fresh7`` instead holds out the newest real tunable set
+(``faq_fresh7.tsv``) whole, the way a new judging set is measured (``--holdout fresh6``, ``fresh5``
 and so on the ones before it); its copies in the training rows are left out with it
 (``--holdout every`` holds out each real set in turn and prints the grid with every set's figures
 side by side and the worst decline rate among them, since a setting is worth changing only when it

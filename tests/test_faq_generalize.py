@@ -140,6 +140,23 @@ def test_issue_examples(index: FaqIndex, question: str, expected: str) -> None:
             "what is the daily vitamin D dose for a healthy adult with no medical problems?",
             "calcium_vitamin_d",
         ),
+        # faq_fresh7.tsv's miss kinds, likewise: requests to the bot put as feature requests
+        # or commands
+        ("reminders should be snoozable for a chosen time", "bot_snooze"),
+        ("opt me out of this please", "bot_pause"),
+        ("Describe the purpose of this bot", "bot_about"),
+        ("syntax for setting a time zone in this bot", "bot_times"),
+        # what vitamin D does is answered (bones, osteoporosis), a dose in units is the limit
+        ("how does vitamin d help the body", "calcium_vitamin_d"),
+        ("what is vitamin d3 good for", "calcium_vitamin_d"),
+        ("Is D3 10000 healthy", "calcium_limit"),
+        # ... while other vitamins, multivitamins, face tape and coming off hormones are not
+        ("should a healthy person take a daily multi-vitamin?", None),
+        ("why is vitamin a needed by the body", None),
+        ("does face tape smooth wrinkles?", None),
+        ("is it safe for an 80 year old to stop taking hormone pills", None),
+        # neighbours: cheek exercises and the looks, not the moves
+        ("do cheek exercises help at all", "exercise_looks"),
     ],
 )
 def test_the_kinds_of_question_held_apart_sets_missed(
