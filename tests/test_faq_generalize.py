@@ -195,7 +195,6 @@ def test_what_the_article_does_not_cover_is_said_first(
         ("are facials worth the money?", "facials", "worth the cost"),
         ("can osteoporosis change the way your face looks?", "bone_changes", "osteoporosis"),
         ("can i drink milk instead of taking calcium tablets", "foods", "replace a supplement"),
-        ("does smoking age your skin", "smoking", "smoking and the skin"),
         ("does smoking make your face look older", "smoking", "how the face looks"),
         ("do i need a calcium supplement", "calcium_vitamin_d", "whether you need a supplement"),
         ("how much calcium do i need at 70", "calcium_vitamin_d", "no amounts by age"),
