@@ -199,6 +199,8 @@ def test_what_the_article_does_not_cover_is_said_first(
         ("do i need a calcium supplement", "calcium_vitamin_d", "whether you need a supplement"),
         ("how much calcium do i need at 70", "calcium_vitamin_d", "no amounts by age"),
         ("how do streaks work", "bot_about", "streaks"),
+        # the range /snooze takes, kept in step with it
+        ("can i snooze for 12 hours", "bot_snooze", "from {} to {}".format(*SNOOZE_MINUTES)),
     ],
 )
 def test_a_general_answer_speaks_to_the_point_asked(
@@ -209,15 +211,6 @@ def test_a_general_answer_speaks_to_the_point_asked(
     assert entry is not None, question
     assert entry.id == expected, (question, entry.id)
     assert says in entry.answer
-
-
-def test_the_snooze_answer_names_the_lengths_the_bot_accepts(index: FaqIndex) -> None:
-    """ "A 12 hour snooze?" is answered with the range /snooze takes, kept in step with it."""
-    low, high = SNOOZE_MINUTES
-    entry = index.answer("can i snooze for 12 hours")
-    assert entry is not None
-    assert entry.id == "bot_snooze"
-    assert f"from {low} to {high}" in entry.answer
 
 
 def test_where_is_this_from_names_the_article_by_its_title(index: FaqIndex) -> None:
